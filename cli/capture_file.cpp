@@ -1,0 +1,63 @@
+// sluice capture file: flags -> connectors::file::FileCapture.
+#include "command.hpp"
+#include "common.hpp"
+#include "connectors/file/file_capture.hpp"
+#include "core/line_writer.hpp"
+
+#include <memory>
+
+namespace sluice::cli {
+
+namespace {
+
+struct Flags {
+  CommonFlags common;
+  std::vector<std::string> files;
+  std::string format = "ndjson";
+};
+
+void run(const Flags& f) {
+  core::Log log("capture file", f.common.quiet);
+  for (const auto& path : f.files) {
+    if (path == "-" && !f.common.checkpoint.empty()) {
+      usage_error("stdin (-) cannot be replayed, so it cannot be read with --checkpoint");
+    }
+  }
+  auto store = open_checkpoint(f.common);
+  core::CaptureOptions options = capture_options(f.common, store.get());
+  connectors::file::FileCaptureOptions o;
+  o.paths = f.files;
+  o.lines = f.format == "lines";
+  o.max_line_size = max_line_size(f.common);
+  if (!f.common.source_id.empty()) {
+    o.source_id = f.common.source_id;
+  }
+  if (o.paths.empty() && !f.common.checkpoint.empty()) {
+    usage_error("stdin cannot be replayed, so it cannot be read with --checkpoint: name a file");
+  }
+  core::ErrorPolicy policy = error_policy(f.common);
+  core::BadData bad(policy, log);
+  connectors::file::FileCapture source(std::move(o), log);
+  core::LineWriter out(1, "stdout");
+  core::run_capture(source, out, bad, options, log);
+}
+
+} // namespace
+
+void add_capture_file(CLI::App& capture, Commands& commands) {
+  auto flags = std::make_shared<Flags>();
+  CLI::App* app = capture.add_subcommand(
+      "file", "read NDJSON (or text lines) from files or stdin, plain or zstd, validated fully");
+  app->add_option("files", flags->files, "files to read in order; - or none for stdin")
+      ->type_name("FILE");
+  app->add_option("--format", flags->format, "ndjson, or lines: wrap each text line as {\"data\":…}")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"ndjson", "lines"}))
+      ->type_name("FORMAT");
+  add_capture_flags(app, flags->common);
+  add_reader_flags(app, flags->common);
+  add_log_flags(app, flags->common);
+  commands.push_back({app, "capture file", [flags] { run(*flags); }, &flags->common.quiet});
+}
+
+} // namespace sluice::cli

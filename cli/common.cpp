@@ -1,0 +1,134 @@
+#include "common.hpp"
+
+#include "connectors/stores.hpp"
+#include "core/error.hpp"
+#include "core/units.hpp"
+
+namespace sluice::cli {
+
+void usage_error(const std::string& message) { throw core::Error(core::ExitCode::usage, message); }
+
+void add_log_flags(CLI::App* app, CommonFlags& f) {
+  app->add_flag("-q,--quiet", f.quiet, "print only warnings and errors (no summary)");
+}
+
+void add_reader_flags(CLI::App* app, CommonFlags& f) {
+  app->add_option("--on-error", f.on_error, "what to do with bad data: fail, skip or dead-letter:FILE")
+      ->capture_default_str()
+      ->type_name("POLICY");
+  app->add_option("--max-line-size", f.max_line_size, "longest line accepted (longer lines are bad data)")
+      ->capture_default_str()
+      ->type_name("SIZE");
+}
+
+void add_capture_flags(CLI::App* app, CommonFlags& f) {
+  app->add_option("--checkpoint", f.checkpoint, "checkpoint store to resume from: a file or sqlite:DB")
+      ->type_name("STORE");
+  app->add_option("--source-id", f.source_id, "source id in the store (default: derived from the source)")
+      ->type_name("ID");
+  app->add_option("--checkpoint-interval", f.checkpoint_interval, "time between checkpoint barriers")
+      ->capture_default_str()
+      ->type_name("DURATION");
+  app->add_option("--drain-timeout", f.drain_timeout, "how long to wait at exit for the sinks to record the final checkpoint")
+      ->capture_default_str()
+      ->type_name("DURATION");
+  app->add_flag("--no-control", f.no_control, "write events only, no control records (not with --checkpoint)");
+}
+
+void add_sink_flags(CLI::App* app, CommonFlags& f) {
+  app->add_option("--checkpoint", f.checkpoint, "checkpoint store to record positions in: a file or sqlite:DB")
+      ->type_name("STORE");
+  app->add_option("--source-id", f.source_id, "source id to register under (default: from the start record)")
+      ->type_name("ID");
+  app->add_option("--sink-id", f.sink_id, "sink id in the store (default: derived from the destination)")
+      ->type_name("ID");
+  app->add_option("--linger", f.linger, "longest time an event waits for its commit (0: commit whenever input pauses)")
+      ->capture_default_str()
+      ->type_name("DURATION");
+  app->add_option("--batch", f.batch, "commit after this many events")
+      ->capture_default_str()
+      ->check(CLI::PositiveNumber)
+      ->type_name("N");
+  app->add_flag("--strict", f.strict, "validate every line fully, not only its shape");
+}
+
+core::ErrorPolicy error_policy(const CommonFlags& f) {
+  core::ErrorPolicy p;
+  std::string why;
+  if (!core::ErrorPolicy::parse(f.on_error, &p, &why)) {
+    usage_error(why);
+  }
+  return p;
+}
+
+std::chrono::microseconds duration_flag(const std::string& flag, const std::string& value) {
+  std::chrono::microseconds d{};
+  std::string why;
+  if (!core::parse_duration(value, &d, &why)) {
+    usage_error(flag + ": " + why);
+  }
+  return d;
+}
+
+uint64_t size_flag(const std::string& flag, const std::string& value) {
+  uint64_t n = 0;
+  std::string why;
+  if (!core::parse_size(value, &n, &why)) {
+    usage_error(flag + ": " + why);
+  }
+  return n;
+}
+
+uint64_t max_line_size(const CommonFlags& f) {
+  uint64_t n = size_flag("--max-line-size", f.max_line_size);
+  if (n == 0) {
+    usage_error("--max-line-size must be more than 0");
+  }
+  return n;
+}
+
+std::unique_ptr<core::CheckpointStore> open_checkpoint(const CommonFlags& f) {
+  if (f.checkpoint.empty()) {
+    return nullptr;
+  }
+  return connectors::open_store(f.checkpoint);
+}
+
+core::CaptureOptions capture_options(const CommonFlags& f, core::CheckpointStore* store) {
+  if (f.no_control && store != nullptr) {
+    usage_error("--no-control cannot be combined with --checkpoint: barriers carry the positions");
+  }
+  core::CaptureOptions o;
+  o.store = store;
+  o.checkpoint_interval = duration_flag("--checkpoint-interval", f.checkpoint_interval);
+  if (o.checkpoint_interval.count() <= 0) {
+    usage_error("--checkpoint-interval must be more than 0");
+  }
+  o.drain_timeout = duration_flag("--drain-timeout", f.drain_timeout);
+  o.control = !f.no_control;
+  return o;
+}
+
+core::SinkOptions sink_options(const CommonFlags& f, core::CheckpointStore* store) {
+  core::SinkOptions o;
+  o.store = store;
+  if (!f.source_id.empty()) {
+    o.source_id = f.source_id;
+  }
+  if (!f.sink_id.empty()) {
+    o.sink_id = f.sink_id;
+  }
+  o.linger = duration_flag("--linger", f.linger);
+  o.batch = f.batch;
+  return o;
+}
+
+core::InputOptions input_options(const CommonFlags& f) {
+  core::InputOptions o;
+  o.max_line_size = max_line_size(f);
+  o.level = f.strict ? core::CheckLevel::full : core::CheckLevel::object;
+  o.expects_end = !f.checkpoint.empty();
+  return o;
+}
+
+} // namespace sluice::cli

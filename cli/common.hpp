@@ -1,0 +1,56 @@
+// Flags shared by subcommands (DESIGN §2, §5) and their conversion into the
+// option structs of src/core. Conversion failures throw Error(usage).
+#pragma once
+
+#include "core/capture_stage.hpp"
+#include "core/checkpoint_store.hpp"
+#include "core/error_policy.hpp"
+#include "core/input_stage.hpp"
+#include "core/sink_stage.hpp"
+
+#include <CLI/CLI.hpp>
+#include <memory>
+#include <string>
+
+namespace sluice::cli {
+
+struct CommonFlags {
+  bool quiet = false;
+  std::string on_error = "fail";
+  std::string max_line_size = "256MiB";
+  bool strict = false;
+  std::string checkpoint;
+  std::string source_id;
+  std::string sink_id;
+  std::string checkpoint_interval = "1s";
+  std::string drain_timeout = "10s";
+  bool no_control = false;
+  std::string linger = "20ms";
+  uint64_t batch = 10000;
+};
+
+// --quiet
+void add_log_flags(CLI::App* app, CommonFlags& f);
+// --on-error, --max-line-size: every stage that reads lines
+void add_reader_flags(CLI::App* app, CommonFlags& f);
+// --checkpoint, --source-id, --checkpoint-interval, --drain-timeout, --no-control
+void add_capture_flags(CLI::App* app, CommonFlags& f);
+// --checkpoint, --source-id, --sink-id, --linger, --batch, --strict
+void add_sink_flags(CLI::App* app, CommonFlags& f);
+
+core::ErrorPolicy error_policy(const CommonFlags& f);
+uint64_t max_line_size(const CommonFlags& f);
+std::chrono::microseconds duration_flag(const std::string& flag, const std::string& value);
+uint64_t size_flag(const std::string& flag, const std::string& value);
+
+// Opens --checkpoint (null when not given).
+std::unique_ptr<core::CheckpointStore> open_checkpoint(const CommonFlags& f);
+
+core::CaptureOptions capture_options(const CommonFlags& f, core::CheckpointStore* store);
+core::SinkOptions sink_options(const CommonFlags& f, core::CheckpointStore* store);
+core::InputOptions input_options(const CommonFlags& f);
+
+// Throws Error(usage) with `message`.
+[[noreturn]] void usage_error(const std::string& message);
+
+} // namespace sluice::cli

@@ -1,0 +1,132 @@
+// sluice: the subcommand table and the one place errors are caught (STYLE 2.4).
+#include "command.hpp"
+#include "core/error.hpp"
+#include "core/signals.hpp"
+#include "revision.hpp"
+
+#include <CLI/CLI.hpp>
+#include <cstdio>
+#include <fmt/format.h>
+#include <openssl/crypto.h>
+#include <simdjson.h>
+#include <sqlite3.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+namespace {
+
+using sluice::cli::Command;
+using sluice::cli::Commands;
+using sluice::core::Error;
+using sluice::core::ExitCode;
+
+std::string version_text() {
+  unsigned xxh = XXH_versionNumber();
+  return fmt::format("sluice {} (git {})\nlibraries: simdjson {}.{}.{}, zstd {}, SQLite {}, fmt "
+                     "{}.{}.{}, CLI11 {}, {}, xxHash {}.{}.{}",
+                     SLUICE_VERSION, SLUICE_REVISION, int(simdjson::SIMDJSON_VERSION_MAJOR),
+                     int(simdjson::SIMDJSON_VERSION_MINOR), int(simdjson::SIMDJSON_VERSION_REVISION),
+                     ZSTD_versionString(),
+                     sqlite3_libversion(), FMT_VERSION / 10000, FMT_VERSION / 100 % 100,
+                     FMT_VERSION % 100, CLI11_VERSION, OpenSSL_version(OPENSSL_VERSION),
+                     xxh / 10000, xxh / 100 % 100, xxh % 100);
+}
+
+// The deepest subcommand that was given on the command line.
+CLI::App* parsed_leaf(CLI::App* app) {
+  for (;;) {
+    auto subs = app->get_subcommands();
+    if (subs.empty()) {
+      return app;
+    }
+    app = subs.front();
+  }
+}
+
+std::string command_path(CLI::App* app) {
+  std::string path;
+  for (CLI::App* a = app; a != nullptr && a->get_parent() != nullptr; a = a->get_parent()) {
+    path = path.empty() ? a->get_name() : a->get_name() + " " + path;
+  }
+  return path;
+}
+
+int report_parse_error(CLI::App& app, const CLI::ParseError& e) {
+  if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
+    return app.exit(e); // --help, --version
+  }
+  CLI::App* leaf = parsed_leaf(&app);
+  std::string path = command_path(leaf);
+  std::string what = e.what();
+  for (auto& c : what) {
+    if (c == '\n') {
+      c = ' ';
+    }
+  }
+  fmt::print(stderr, "sluice{}{}: error: {} (see 'sluice{}{} --help')\n", path.empty() ? "" : " ",
+             path, what, path.empty() ? "" : " ", path);
+  return static_cast<int>(ExitCode::usage);
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"sluice: real-time data integration through Unix pipes.\n"
+               "Subcommands stream newline-delimited JSON events; see sluice(1).",
+               "sluice"};
+  app.set_version_flag("-V,--version", version_text());
+  app.require_subcommand(1);
+  app.fallthrough(false);
+
+  Commands commands;
+  CLI::App* capture =
+      app.add_subcommand("capture", "read a source and write its changes or messages as NDJSON");
+  capture->require_subcommand(1);
+  sluice::cli::add_capture_generate(*capture, commands);
+  sluice::cli::add_capture_file(*capture, commands);
+  CLI::App* sink = app.add_subcommand("sink", "read NDJSON and deliver it to a destination");
+  sink->require_subcommand(1);
+  sluice::cli::add_sink_file(*sink, commands);
+  sluice::cli::add_sink_sqlite(*sink, commands);
+  sluice::cli::add_completion(app, commands);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return report_parse_error(app, e);
+  }
+
+  CLI::App* leaf = parsed_leaf(&app);
+  const Command* command = nullptr;
+  for (const auto& c : commands) {
+    if (c.app == leaf) {
+      command = &c;
+    }
+  }
+  if (command == nullptr) {
+    fmt::print(stderr, "sluice: error: no such command (see 'sluice --help')\n");
+    return static_cast<int>(ExitCode::usage);
+  }
+
+  sluice::core::signals::install();
+  try {
+    command->run();
+    return 0;
+  } catch (const Error& e) {
+    if (e.is_broken_pipe()) {
+      return 0;
+    }
+    if (e.is_upstream_abort()) {
+      fmt::print(stderr, "sluice {}: stopped: {}\n", command->stage, e.what());
+    } else if (e.code() == ExitCode::usage) {
+      fmt::print(stderr, "sluice {}: error: {} (see 'sluice {} --help')\n", command->stage,
+                 e.what(), command->stage);
+    } else {
+      fmt::print(stderr, "sluice {}: error: {}\n", command->stage, e.what());
+    }
+    return static_cast<int>(e.code());
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "sluice {}: internal error: {}\n", command->stage, e.what());
+    return static_cast<int>(ExitCode::internal);
+  }
+}

@@ -1,0 +1,175 @@
+#include "core/input_stage.hpp"
+
+#include "core/error.hpp"
+#include "core/signals.hpp"
+
+#include <cerrno>
+#include <poll.h>
+
+namespace sluice::core {
+namespace {
+
+// Lines processed between two looks at the clock while a backlog drains.
+constexpr uint64_t k_timer_check_lines = 256;
+
+bool input_ready(int fd) {
+  if (fd < 0) {
+    return true;
+  }
+  pollfd p{fd, POLLIN, 0};
+  return poll(&p, 1, 0) > 0;
+}
+
+} // namespace
+
+InputStage::InputStage(ByteSource& input, const InputOptions& options, BadData& bad, const Log& log)
+    : m_input(input), m_options(options), m_bad(bad), m_log(log),
+      m_reader(input, options.max_line_size) {
+  if (input.poll_fd() >= 0) {
+    enlarge_pipe(input.poll_fd());
+  }
+}
+
+void InputStage::run(InputHandler& handler) {
+  uint64_t since_clock = 0;
+  for (;;) {
+    signals::check_hard_exit();
+    if (signals::stop_requested() && !m_told_drain) {
+      m_told_drain = true;
+      m_log.info("signal received: draining input until its end (signal again to exit at once)");
+    }
+    Line line;
+    ReadStatus status;
+    while ((status = m_reader.next(&line)) == ReadStatus::line || status == ReadStatus::too_long) {
+      if (status == ReadStatus::too_long) {
+        m_ended = false;
+        m_bad.report(m_options.source_name, line.number, line.text,
+                     fmt::format("line longer than --max-line-size ({} bytes); first {} bytes kept",
+                                 m_options.max_line_size, line.text.size()));
+      } else {
+        process(handler, line);
+      }
+      auto timer = handler.next_timer();
+      if (timer && ++since_clock >= k_timer_check_lines) {
+        since_clock = 0;
+        auto now = Clock::now();
+        if (now >= *timer) {
+          handler.on_timer(now);
+        }
+      }
+    }
+    if (status == ReadStatus::end) {
+      finish(handler);
+      return;
+    }
+    if (!input_ready(m_input.poll_fd())) {
+      handler.on_idle();
+      wait(handler);
+      continue;
+    }
+    m_reader.fill();
+  }
+}
+
+// Blocks until input is ready or the handler's timer is due.
+void InputStage::wait(InputHandler& handler) {
+  for (;;) {
+    signals::check_hard_exit();
+    int timeout = -1;
+    if (auto timer = handler.next_timer()) {
+      auto now = Clock::now();
+      if (now >= *timer) {
+        handler.on_timer(now);
+        continue;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*timer - now).count();
+      timeout = static_cast<int>(left) + 1;
+    }
+    pollfd p{m_input.poll_fd(), POLLIN, 0};
+    int r = poll(&p, 1, timeout);
+    if (r > 0) {
+      return;
+    }
+    if (r < 0 && errno != EINTR) {
+      throw_errno("poll " + m_options.source_name);
+    }
+    if (r < 0 && signals::stop_requested() && !m_told_drain) {
+      m_told_drain = true;
+      m_log.info("signal received: draining input until its end (signal again to exit at once)");
+    }
+  }
+}
+
+void InputStage::process(InputHandler& handler, const Line& line) {
+  m_stats.bytes += line.text.size() + 1;
+  if (control::may_be_control(line.text)) {
+    process_control(handler, line);
+    return;
+  }
+  simdjson::ondemand::document doc;
+  std::string why;
+  LineShape shape;
+  auto e = m_parser.iterate(line.padded()).get(doc);
+  if (e) {
+    why = describe_json_error(e);
+  }
+  if (e || !check_document(doc, m_options.level, &shape, &why)) {
+    m_ended = false;
+    m_bad.report(m_options.source_name, line.number, line.text, why);
+    return;
+  }
+  m_ended = false;
+  ++m_stats.events;
+  handler.on_event(line, doc);
+}
+
+void InputStage::process_control(InputHandler& handler, const Line& line) {
+  control::Record record;
+  std::string why;
+  switch (control::parse_control(m_control_parser, line.padded(), &record, &why)) {
+  case control::Parsed::malformed:
+    m_ended = false;
+    m_bad.report(m_options.source_name, line.number, line.text, why);
+    return;
+  case control::Parsed::event: {
+    simdjson::ondemand::document doc;
+    LineShape shape;
+    if (m_parser.iterate(line.padded()).get(doc) ||
+        !check_document(doc, m_options.level, &shape, &why)) {
+      m_bad.report(m_options.source_name, line.number, line.text, why);
+      return;
+    }
+    m_ended = false;
+    ++m_stats.events;
+    handler.on_event(line, doc);
+    return;
+  }
+  case control::Parsed::control:
+    break;
+  }
+  m_saw_control = true;
+  ++m_stats.control;
+  if (const auto* abort = std::get_if<control::Abort>(&record)) {
+    handler.on_abandon(abort, &line);
+    throw Error::upstream_abort(abort->exit, fmt::format("upstream {} exited {}: {}", abort->stage,
+                                                         abort->exit, abort->reason));
+  }
+  m_ended = std::holds_alternative<control::End>(record);
+  handler.on_control(line, record);
+}
+
+void InputStage::finish(InputHandler& handler) {
+  bool clean = m_ended || (!m_saw_control && !m_options.expects_end);
+  if (clean) {
+    handler.on_finish();
+    return;
+  }
+  handler.on_abandon(nullptr, nullptr);
+  throw Error(ExitCode::temporary,
+              m_saw_control ? "input ended without an end record: an upstream stage stopped; "
+                              "nothing past the last checkpoint was recorded"
+                            : "input ended without a start or end record: --checkpoint needs a "
+                              "capture with control records upstream");
+}
+
+} // namespace sluice::core
