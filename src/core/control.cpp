@@ -55,11 +55,11 @@ error_code parse_barrier_id(od::value v, std::optional<BarrierId>* out) {
   }
   od::object o;
   BarrierId id;
-  error_code e = v.get_object().get(o);
+  if (error_code e = v.get_object().get(o)) {
+    return e; // never iterate a failed object: simdjson leaves it unusable
+  }
+  error_code e = simdjson::SUCCESS;
   for (auto field : o) {
-    if (e) {
-      break;
-    }
     std::string_view key;
     if ((e = field.unescaped_key().get(key))) {
       break;
@@ -116,7 +116,21 @@ error_code parse_abort(od::object o, Abort* a) {
   return simdjson::SUCCESS;
 }
 
-// The body of {"$sluice":{…}}: its first key names the kind.
+error_code parse_end(od::object o, End* end) {
+  for (auto field : o) {
+    std::string_view key;
+    error_code e = field.unescaped_key().get(key);
+    if (!e && key == "checkpoint") {
+      e = field.value().get_uint64().get(end->checkpoint);
+    }
+    if (e) {
+      return e;
+    }
+  }
+  return simdjson::SUCCESS;
+}
+
+// The body of {"$sluice":{…}}: one of its keys names the kind.
 error_code parse_body(od::object body, Record* out) {
   Checkpoint c;
   bool is_checkpoint = false;
@@ -136,11 +150,13 @@ error_code parse_body(od::object body, Record* out) {
     } else if (key == "checkpoint") {
       is_checkpoint = true;
       e = field.value().get_uint64().get(c.checkpoint);
-    } else if (key == "source" && is_checkpoint) {
+    } else if (key == "source") {
+      // A barrier's fields are siblings of its "checkpoint" key, in any order (a tool
+      // between two stages may reorder keys): keep them whatever comes first.
       e = get_string(field.value(), &c.source);
-    } else if (key == "run" && is_checkpoint) {
+    } else if (key == "run") {
       e = get_string(field.value(), &c.run);
-    } else if (key == "pos" && is_checkpoint) {
+    } else if (key == "pos") {
       e = get_raw(field.value(), &c.pos);
     } else if (key == "watermark") {
       Watermark w;
@@ -153,12 +169,7 @@ error_code parse_body(od::object body, Record* out) {
     } else if (key == "end") {
       End end;
       e = field.value().get_object().get(o);
-      for (auto f : o) {
-        std::string_view k;
-        if (!e && !(e = f.unescaped_key().get(k)) && k == "checkpoint") {
-          e = f.value().get_uint64().get(end.checkpoint);
-        }
-      }
+      e = e ? e : parse_end(o, &end);
       *out = end;
     } else if (key == "abort") {
       Abort a;
@@ -176,18 +187,42 @@ error_code parse_body(od::object body, Record* out) {
   return simdjson::SUCCESS;
 }
 
+// Reads {"$sluice":{…}}; sets *is_event when "$sluice" is not the object's only key.
+error_code parse_outer(od::object outer, Record* out, bool* is_event) {
+  size_t fields = 0;
+  for (auto field : outer) {
+    std::string_view key;
+    if (error_code e = field.unescaped_key().get(key)) {
+      return e;
+    }
+    if (++fields > 1 || key != "$sluice") {
+      *is_event = true; // "$sluice" beside other keys: an ordinary event
+      return simdjson::SUCCESS;
+    }
+    od::object body;
+    error_code e = field.value().get_object().get(body);
+    if ((e = e ? e : parse_body(body, out))) {
+      return e;
+    }
+  }
+  *is_event = fields == 0;
+  return simdjson::SUCCESS;
+}
+
 } // namespace
 
 bool may_be_control(std::string_view line) {
   size_t i = 0;
-  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) {
+  // JSON whitespace: a CR can stand inside a line (only a final one is dropped).
+  auto is_space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (i < line.size() && is_space(line[i])) {
     ++i;
   }
   if (i >= line.size() || line[i] != '{') {
     return false;
   }
   ++i;
-  while (i < line.size() && (line[i] == ' ' || line[i] == '\t')) {
+  while (i < line.size() && is_space(line[i])) {
     ++i;
   }
   return line.substr(i, 9) == "\"$sluice\"";
@@ -199,21 +234,12 @@ Parsed parse_control(od::parser& parser, simdjson::padded_string_view line, Reco
   od::object outer;
   error_code e = parser.iterate(line).get(doc);
   e = e ? e : doc.get_object().get(outer);
-  size_t fields = 0;
-  for (auto field : outer) {
-    if (e) {
-      break;
-    }
-    std::string_view key;
-    if ((e = field.unescaped_key().get(key))) {
-      break;
-    }
-    if (++fields > 1 || key != "$sluice") {
-      return Parsed::event; // "$sluice" beside other keys: an ordinary event
-    }
-    od::object body;
-    e = field.value().get_object().get(body);
-    e = e ? e : parse_body(body, out);
+  bool is_event = false;
+  // A failed document or object is never iterated: simdjson would dereference its null
+  // iterator (a crash with its development checks, garbage without).
+  e = e ? e : parse_outer(outer, out, &is_event);
+  if (!e && is_event) {
+    return Parsed::event;
   }
   if (!e && doc.current_location().error() == simdjson::SUCCESS) {
     e = simdjson::TRAILING_CONTENT;

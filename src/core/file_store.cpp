@@ -149,6 +149,16 @@ void FileStore::write_all_entries(const std::vector<StoreEntry>& entries) {
   }
   w.end_array().end_object();
   text.push_back('\n');
+  // pos and state are JSON texts from elsewhere: one that the DOM parser cannot read
+  // (invalid, or a number beyond 64 bits) would leave a store that every later run
+  // calls corrupt. Refuse it while the store still holds the last good entries.
+  simdjson::dom::parser parser;
+  simdjson::dom::element root;
+  if (auto error = parser.parse(text).get(root)) {
+    throw Error(ExitCode::data, fmt::format("cannot record in checkpoint store {}: a position or "
+                                            "state would not read back ({})",
+                                            m_path, simdjson::error_message(error)));
+  }
   TempFile tmp(m_path);
   tmp.write(text);
   tmp.commit();

@@ -41,6 +41,15 @@ void InputStage::run(InputHandler& handler) {
     Line line;
     ReadStatus status;
     while ((status = m_reader.next(&line)) == ReadStatus::line || status == ReadStatus::too_long) {
+      // A buffered block can hold barriers: a second signal must stop before the next one.
+      signals::check_hard_exit();
+      if (!line.terminated && is_upstream_crash()) {
+        // Upstream died in the middle of writing this line: it is not bad data, and
+        // nothing after the last barrier is kept anyway.
+        m_log.info("input ended inside line {}: upstream stopped while writing it",
+                   line.number);
+        continue;
+      }
       if (status == ReadStatus::too_long) {
         m_ended = false;
         m_bad.report(m_options.source_name, line.number, line.text,
@@ -106,19 +115,28 @@ void InputStage::process(InputHandler& handler, const Line& line) {
     process_control(handler, line);
     return;
   }
+  process_event(handler, line);
+}
+
+void InputStage::process_event(InputHandler& handler, const Line& line) {
+  m_ended = false;
   simdjson::ondemand::document doc;
   std::string why;
   LineShape shape;
-  auto e = m_parser.iterate(line.padded()).get(doc);
-  if (e) {
-    why = describe_json_error(e);
+  bool ok = m_options.level != CheckLevel::full ||
+            m_checker.check(line.padded(), CheckLevel::full, &shape, &why);
+  if (ok) {
+    if (auto e = m_parser.iterate(line.padded()).get(doc)) {
+      ok = false;
+      why = describe_json_error(e);
+    } else if (m_options.level == CheckLevel::object) {
+      ok = check_document(doc, line.text, CheckLevel::object, &shape, &why);
+    }
   }
-  if (e || !check_document(doc, m_options.level, &shape, &why)) {
-    m_ended = false;
+  if (!ok) {
     m_bad.report(m_options.source_name, line.number, line.text, why);
     return;
   }
-  m_ended = false;
   ++m_stats.events;
   handler.on_event(line, doc);
 }
@@ -131,19 +149,9 @@ void InputStage::process_control(InputHandler& handler, const Line& line) {
     m_ended = false;
     m_bad.report(m_options.source_name, line.number, line.text, why);
     return;
-  case control::Parsed::event: {
-    simdjson::ondemand::document doc;
-    LineShape shape;
-    if (m_parser.iterate(line.padded()).get(doc) ||
-        !check_document(doc, m_options.level, &shape, &why)) {
-      m_bad.report(m_options.source_name, line.number, line.text, why);
-      return;
-    }
-    m_ended = false;
-    ++m_stats.events;
-    handler.on_event(line, doc);
+  case control::Parsed::event:
+    process_event(handler, line);
     return;
-  }
   case control::Parsed::control:
     break;
   }
@@ -158,9 +166,12 @@ void InputStage::process_control(InputHandler& handler, const Line& line) {
   handler.on_control(line, record);
 }
 
+bool InputStage::is_upstream_crash() const {
+  return !m_ended && (m_saw_control || m_options.expects_end);
+}
+
 void InputStage::finish(InputHandler& handler) {
-  bool clean = m_ended || (!m_saw_control && !m_options.expects_end);
-  if (clean) {
+  if (!is_upstream_crash()) {
     handler.on_finish();
     return;
   }

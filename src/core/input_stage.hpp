@@ -66,7 +66,10 @@ class InputStage {
 
  private:
   void process(InputHandler& handler, const Line& line);
+  void process_event(InputHandler& handler, const Line& line);
   void process_control(InputHandler& handler, const Line& line);
+  // True when the input, were it to end now, ended without its end record.
+  bool is_upstream_crash() const;
   void finish(InputHandler& handler);
   void wait(InputHandler& handler);
 
@@ -76,6 +79,7 @@ class InputStage {
   const Log& m_log;
   LineReader m_reader;
   simdjson::ondemand::parser m_parser;
+  JsonChecker m_checker; // --strict
   simdjson::ondemand::parser m_control_parser;
   InputStats m_stats;
   bool m_saw_control = false;

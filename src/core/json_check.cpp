@@ -1,5 +1,6 @@
 #include "core/json_check.hpp"
 
+#include <algorithm>
 #include <fmt/format.h>
 
 namespace sluice::core {
@@ -9,7 +10,78 @@ using simdjson::error_code;
 
 namespace {
 
+// Deepest nesting accepted, counting the line's object as 1. On-Demand does not enforce a
+// depth in release builds and check_value recurses: a line of a million '[' would overflow
+// the stack. Below simdjson's limit, which its debug builds assert on every container.
+constexpr size_t k_max_depth = simdjson::DEFAULT_MAX_DEPTH - 1;
+
 bool is_digit(char c) { return c >= '0' && c <= '9'; }
+
+bool is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+// Index of the closing quote of the string opening at s[i], or s.size() when it is cut off.
+size_t skip_string(std::string_view s, size_t i) {
+  for (++i; i < s.size() && s[i] != '"'; ++i) {
+    if (s[i] == '\\') {
+      ++i;
+    }
+  }
+  return i;
+}
+
+bool too_deep(std::string_view line) {
+  if (line.size() <= k_max_depth) {
+    return false;
+  }
+  // Counting brackets is cheap and bounds the depth; walk the structure only when it must.
+  size_t opens = 0;
+  for (char c : line) {
+    opens += static_cast<size_t>(c == '{' || c == '[');
+  }
+  if (opens <= k_max_depth) {
+    return false;
+  }
+  size_t depth = 0;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '"') {
+      i = skip_string(line, i);
+    } else if (c == '{' || c == '[') {
+      if (++depth > k_max_depth) {
+        return true;
+      }
+    } else if ((c == '}' || c == ']') && depth > 0) {
+      --depth;
+    }
+  }
+  return false;
+}
+
+// simdjson reports trailing content after the object as a cut-off object (the last
+// structural character is not its '}') and a cut-off nested value as a bad structure:
+// walk the brackets to say which it is. Returns nullptr when neither is sure.
+const char* structure_reason(std::string_view line) {
+  std::string open;
+  for (size_t i = 0; i < line.size(); ++i) {
+    char c = line[i];
+    if (c == '"') {
+      i = skip_string(line, i);
+    } else if (c == '{' || c == '[') {
+      open.push_back(c);
+    } else if (c == '}' || c == ']') {
+      if (open.empty() || open.back() != (c == '}' ? '{' : '[')) {
+        return nullptr;
+      }
+      open.pop_back();
+      if (open.empty()) {
+        bool trailing =
+            !std::all_of(line.begin() + static_cast<ptrdiff_t>(i) + 1, line.end(), is_space);
+        return trailing ? "trailing content after the object" : nullptr;
+      }
+    }
+  }
+  return open.empty() ? nullptr : "incomplete object (cut off)";
+}
 
 error_code check_value(od::value value);
 
@@ -73,15 +145,13 @@ error_code check_value(od::value value) {
     return is_json_number(token) ? simdjson::SUCCESS : simdjson::NUMBER_ERROR;
   }
   case od::json_type::boolean: {
+    // get_bool reports a bad literal (`tru`) as INCORRECT_TYPE, which reads "not a JSON object".
     bool b;
-    return value.get_bool().get(b);
+    return value.get_bool().get(b) ? simdjson::T_ATOM_ERROR : simdjson::SUCCESS;
   }
   case od::json_type::null: {
     bool is_null = false;
-    if (error_code e = value.is_null().get(is_null)) {
-      return e;
-    }
-    return is_null ? simdjson::SUCCESS : simdjson::N_ATOM_ERROR;
+    return value.is_null().get(is_null) || !is_null ? simdjson::N_ATOM_ERROR : simdjson::SUCCESS;
   }
   }
   return simdjson::TAPE_ERROR;
@@ -147,7 +217,12 @@ std::string describe_json_error(error_code code) {
   }
 }
 
-bool check_document(od::document& doc, CheckLevel level, LineShape* shape, std::string* why) {
+bool check_document(od::document& doc, std::string_view line, CheckLevel level, LineShape* shape,
+                    std::string* why) {
+  if (too_deep(line)) {
+    *why = describe_json_error(simdjson::DEPTH_ERROR);
+    return false;
+  }
   od::object object;
   error_code e = doc.get_object().get(object);
   size_t fields = 0;
@@ -171,21 +246,61 @@ bool check_document(od::document& doc, CheckLevel level, LineShape* shape, std::
     return false;
   }
   if (e) {
-    *why = describe_json_error(e);
+    const char* reason = nullptr;
+    if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || e == simdjson::TAPE_ERROR) {
+      reason = structure_reason(line);
+    }
+    *why = reason != nullptr ? reason : describe_json_error(e);
     return false;
   }
   shape->is_control = fields == 1 && first_is_sluice;
   return true;
 }
 
-bool check_json_line(od::parser& parser, simdjson::padded_string_view line, CheckLevel level,
-                     LineShape* shape, std::string* why) {
+bool JsonChecker::check(simdjson::padded_string_view line, CheckLevel level, LineShape* shape,
+                        std::string* why) {
+  if (level == CheckLevel::full) {
+    return check_full(line, shape, why);
+  }
+  return check_walk(line, level, shape, why);
+}
+
+bool JsonChecker::check_walk(simdjson::padded_string_view line, CheckLevel level,
+                             LineShape* shape, std::string* why) {
   od::document doc;
-  if (error_code e = parser.iterate(line).get(doc)) {
+  if (error_code e = m_ondemand.iterate(line).get(doc)) {
     *why = describe_json_error(e);
     return false;
   }
-  return check_document(doc, level, shape, why);
+  return check_document(doc, line, level, shape, why);
+}
+
+bool JsonChecker::check_full(simdjson::padded_string_view line, LineShape* shape,
+                             std::string* why) {
+  if (too_deep(line)) {
+    *why = describe_json_error(simdjson::DEPTH_ERROR);
+    return false;
+  }
+  simdjson::dom::element root;
+  error_code dom_error = m_dom.parse(line.data(), line.size(), false).get(root);
+  if (!dom_error) {
+    simdjson::dom::object object;
+    if (root.get(object)) {
+      *why = describe_json_error(simdjson::INCORRECT_TYPE);
+      return false;
+    }
+    shape->is_control = object.size() == 1 && object.begin().key() == "$sluice";
+    return true;
+  }
+  // The walk names the reason; it decides alone only for numbers the DOM cannot hold.
+  if (!check_walk(line, CheckLevel::full, shape, why)) {
+    return false;
+  }
+  if (dom_error == simdjson::NUMBER_ERROR) {
+    return true;
+  }
+  *why = describe_json_error(dom_error);
+  return false;
 }
 
 } // namespace sluice::core

@@ -70,13 +70,39 @@ bool parse_bracket(std::string_view text, size_t* i, PathStep* step, std::string
   return true;
 }
 
+// On-Demand compares keys as written: "caf\u00e9" (Python's json.dumps writes non-ASCII
+// keys so) never matches the name "café". Compare raw first, which copies nothing; when
+// that misses, or the name has a backslash a raw key could fake, compare unescaped keys.
+error_code find_field(od::object object, const std::string& name, od::value* out) {
+  if (name.find('\\') == std::string::npos) {
+    error_code e = object.find_field_unordered(name).get(*out);
+    if (e != simdjson::NO_SUCH_FIELD) {
+      return e;
+    }
+    bool has_fields = false;
+    if ((e = object.reset().get(has_fields))) {
+      return e;
+    }
+  }
+  for (auto field : object) {
+    std::string_view key;
+    if (error_code e = field.unescaped_key().get(key)) {
+      return e;
+    }
+    if (key == name) {
+      return field.value().get(*out);
+    }
+  }
+  return simdjson::NO_SUCH_FIELD;
+}
+
 error_code step_into(od::value current, const PathStep& step, od::value* out) {
   if (step.kind == PathStep::Kind::field) {
     od::object object;
     if (current.get_object().get(object) != simdjson::SUCCESS) {
       return simdjson::NO_SUCH_FIELD;
     }
-    return object.find_field_unordered(step.name).get(*out);
+    return find_field(object, step.name, out);
   }
   od::array array;
   if (current.get_array().get(array) != simdjson::SUCCESS) {

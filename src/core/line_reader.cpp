@@ -52,6 +52,7 @@ bool LineReader::emit(const char* begin, const char* stop, Line* line) {
   line->number = m_line_number;
   line->end_offset = m_offset;
   line->capacity = static_cast<size_t>(m_buffer.get() + m_capacity + k_padding - text.data());
+  line->terminated = true;
   return true;
 }
 
@@ -61,13 +62,18 @@ ReadStatus LineReader::report_too_long(Line* line) {
   line->number = m_too_long_number;
   line->end_offset = m_offset;
   line->capacity = 0;
+  line->terminated = m_too_long_terminated;
   return ReadStatus::too_long;
 }
 
 void LineReader::keep_too_long(const char* begin, size_t length) {
   m_too_long_number = ++m_line_number;
+  m_too_long_terminated = true;
   m_at_start = false;
-  m_too_long.assign(begin, std::min<size_t>(length, k_too_long_prefix));
+  // Never more than limit + 1 bytes: that much is buffered however the reads fell, so the
+  // prefix (and the dead letter made of it) does not depend on read boundaries.
+  uint64_t keep = std::min<uint64_t>({length, k_too_long_prefix, m_max_line_size + 1});
+  m_too_long.assign(begin, static_cast<size_t>(keep));
 }
 
 ReadStatus LineReader::next(Line* line) {
@@ -91,9 +97,11 @@ ReadStatus LineReader::next(Line* line) {
       m_offset += available;
       if (available > m_max_line_size) {
         keep_too_long(begin, available);
+        m_too_long_terminated = false;
         return report_too_long(line);
       }
       if (emit(begin, stop, line)) {
+        line->terminated = false;
         return ReadStatus::line;
       }
       continue;
@@ -116,7 +124,9 @@ ReadStatus LineReader::next(Line* line) {
 // Makes space after m_end: moves the partial line to the front, grows the buffer
 // up to the line limit, or starts discarding an over-long line.
 void LineReader::make_room() {
-  if (m_capacity - m_end >= m_capacity / 4) {
+  // m_end < m_capacity: with a block under 4 bytes a quarter is 0, and a read of 0 bytes
+  // would look like the end of the input.
+  if (m_end < m_capacity && m_capacity - m_end >= m_capacity / 4) {
     return;
   }
   size_t available = m_end - m_begin;
@@ -156,6 +166,7 @@ bool LineReader::fill() {
       m_discarding = false;
       m_offset += m_discarded;
       m_too_long_ready = true;
+      m_too_long_terminated = false;
     }
     return false;
   }

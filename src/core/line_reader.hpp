@@ -24,6 +24,7 @@ struct Line {
   uint64_t number = 0;     // 1-based line number in the source
   uint64_t end_offset = 0; // source bytes consumed up to and including its newline
   size_t capacity = 0;     // readable bytes from text.data(), ≥ text.size() + padding
+  bool terminated = true;  // false for a last line that the input ended without a newline
 
   simdjson::padded_string_view padded() const {
     return simdjson::padded_string_view(text.data(), text.size(), capacity);
@@ -40,7 +41,8 @@ enum class ReadStatus {
 class LineReader {
  public:
   static constexpr size_t k_block_size = 1 << 20;
-  // Bytes of an over-long line kept for the message and the dead-letter file.
+  // Bytes of an over-long line kept for the message and the dead-letter file (fewer
+  // when the limit is smaller: limit + 1).
   static constexpr size_t k_too_long_prefix = 4096;
 
   LineReader(ByteSource& source, uint64_t max_line_size, size_t block_size = k_block_size);
@@ -77,6 +79,7 @@ class LineReader {
   bool m_too_long_ready = false;
   std::string m_too_long;
   uint64_t m_too_long_number = 0;
+  bool m_too_long_terminated = true;
   uint64_t m_discarded = 0;
 };
 

@@ -167,7 +167,7 @@ void FileCapture::emit_line(core::Emitter& out, const core::Line& line) {
   }
   core::LineShape shape;
   std::string why;
-  if (!core::check_json_line(m_parser, line.padded(), core::CheckLevel::full, &shape, &why)) {
+  if (!m_checker.check(line.padded(), core::CheckLevel::full, &shape, &why)) {
     out.bad_data().report(name, number, line.text, why);
     return;
   }

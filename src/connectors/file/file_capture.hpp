@@ -12,6 +12,7 @@
 #include "connectors/file/file_identity.hpp"
 #include "connectors/file/file_input.hpp"
 #include "core/capture_stage.hpp"
+#include "core/json_check.hpp"
 #include "core/line_reader.hpp"
 
 #include <memory>
@@ -54,8 +55,7 @@ class FileCapture : public core::CaptureSource {
   uint64_t m_base_line = 0;   // lines before the reader started
   uint64_t m_offset = 0;      // offset after the last line emitted
   uint64_t m_line = 0;        // line number of the last line emitted
-  simdjson::ondemand::parser m_parser;
-  std::string m_scratch;
+  core::JsonChecker m_checker;
 };
 
 } // namespace sluice::connectors::file
