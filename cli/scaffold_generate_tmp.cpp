@@ -1,5 +1,0 @@
-// TEMPORARY: replaced by cli/capture_generate.cpp.
-#include "command.hpp"
-namespace sluice::cli {
-void add_capture_generate(CLI::App&, Commands&) {}
-}

@@ -1,0 +1,238 @@
+#include "connectors/generate/rows.hpp"
+
+#include "connectors/generate/random.hpp"
+#include "core/json_writer.hpp"
+
+#include <array>
+#include <fmt/format.h>
+
+namespace sluice::connectors::generate {
+namespace {
+
+struct Person {
+  std::string_view name;
+  std::string_view email;
+  std::string_view country;
+  int calling_code;
+};
+
+// Customers are drawn from this list by a hash of their id: nearly half have
+// non-ASCII names (one with an emoji), four have names that need JSON escapes
+// (a quote, a backslash, a newline, a tab and a control character).
+constexpr std::array<Person, 32> k_people{{
+    {"Zoë Müller", "zoe.mueller@web.de", "DE", 49},
+    {"José Álvarez", "jose.alvarez@gmail.com", "ES", 34},
+    {"李雷", "lilei@qq.com", "CN", 86},
+    {"Ольга Иванова", "olga.iv@yandex.ru", "RU", 7},
+    {"Ana Lima", "ana.lima@uol.com.br", "BR", 55},
+    {"John Smith", "jsmith@gmail.com", "US", 1},
+    {"Emma Johansson", "emma.j@telia.se", "SE", 46},
+    {"Aiko Tanaka", "aiko.t@yahoo.co.jp", "JP", 81},
+    {"François Dupont", "f.dupont@orange.fr", "FR", 33},
+    {"Łukasz Nowak", "l.nowak@wp.pl", "PL", 48},
+    {"Priya Sharma", "priya.s@gmail.com", "IN", 91},
+    {"김민준", "minjun.kim@naver.com", "KR", 82},
+    {"Chloé O'Brien", "chloe.ob@eir.ie", "IE", 353},
+    {"Mehmet Yılmaz", "m.yilmaz@ttmail.tr", "TR", 90},
+    {"Nguyễn Thị Lan", "lan.nguyen@vnn.vn", "VN", 84},
+    {"Søren Nielsen", "soren.n@mail.dk", "DK", 45},
+    {"Fatima Zahra", "f.zahra@menara.ma", "MA", 212},
+    {"Γιώργος Παππάς", "g.pappas@otenet.gr", "GR", 30},
+    {"Maria Rossi", "m.rossi@libero.it", "IT", 39},
+    {"Jules 🌻 Moreau", "jules@free.fr", "FR", 33},
+    {"Sofía Martínez", "sofia.m@prodigy.mx", "MX", 52},
+    {"Noah Williams", "noahw@aol.com", "US", 1},
+    {"Olivia Brown", "olivia.b@bt.co.uk", "GB", 44},
+    {"Hannah Schmidt", "h.schmidt@gmx.at", "AT", 43},
+    {"Lucas Silva", "lucas.s@sapo.pt", "PT", 351},
+    {"Yuki Sato", "yuki.sato@ocn.jp", "JP", 81},
+    {"Amir Cohen", "amir.c@walla.il", "IL", 972},
+    {"Ingrid Berg", "ingrid.b@online.no", "NO", 47},
+    {"Dana \"DJ\" Jones", "dana.jones@icloud.com", "US", 1},
+    {"ACME\\jdoe", "jdoe@acme.example", "US", 1},
+    {"Mary\nAnn Ortiz", "mary.ortiz@gmail.com", "US", 1},
+    {"Lee\tChang\x01", "lee.chang@singnet.sg", "SG", 65},
+}};
+
+constexpr std::array<std::string_view, 5> k_statuses{{"pending", "paid", "shipped", "delivered",
+                                                      "cancelled"}};
+
+constexpr std::string_view k_op_names[] = {"insert", "update", "delete"};
+
+void append_number(std::string* out, uint64_t value) {
+  fmt::format_int text(value);
+  out->append(text.data(), text.size());
+}
+
+void append_number(std::string* out, int64_t value) {
+  fmt::format_int text(value);
+  out->append(text.data(), text.size());
+}
+
+void append_hex16(std::string* out, uint64_t value) {
+  static constexpr char k_digits[] = "0123456789abcdef";
+  char text[16];
+  for (int i = 15; i >= 0; --i) {
+    text[i] = k_digits[value & 0xf];
+    value >>= 4;
+  }
+  out->append(text, sizeof text);
+}
+
+// Cents as a JSON number with two decimals: 12345 -> 123.45.
+void append_cents(std::string* out, uint64_t cents) {
+  append_number(out, cents / 100);
+  out->push_back('.');
+  out->push_back(static_cast<char>('0' + cents / 10 % 10));
+  out->push_back(static_cast<char>('0' + cents % 10));
+}
+
+// Pending at the insert, then paid, shipped, delivered; 5% of later changes cancel.
+size_t status_of(uint64_t stage, uint64_t percent) {
+  if (stage == 0) {
+    return 0;
+  }
+  if (percent < 5) {
+    return 4;
+  }
+  return static_cast<size_t>(std::min<uint64_t>(stage, 3));
+}
+
+std::string quoted(std::string_view text) {
+  std::string out;
+  core::append_json_string(&out, text);
+  return out;
+}
+
+} // namespace
+
+std::string key_column(std::string_view table) {
+  size_t dot = table.rfind('.');
+  std::string_view name = dot == std::string_view::npos ? table : table.substr(dot + 1);
+  if (name.size() > 1 && name.back() == 's') {
+    name.remove_suffix(1);
+  }
+  return std::string(name) + "_id";
+}
+
+uint64_t change_id(uint64_t seed, uint64_t number) {
+  return mix64(number * k_golden + mix64(seed));
+}
+
+RowWriter::RowWriter(uint64_t seed, uint64_t keys, const std::vector<std::string>& tables,
+                     std::string_view source, int64_t t0_ms)
+    : m_seed(seed), m_seed_mix(mix64(seed ^ 0x5eed5eed5eed5eedull)), m_keys(keys),
+      m_t0(fmt::format("{}", t0_ms)) {
+  for (const auto& name : tables) {
+    Table t;
+    std::string column = quoted(key_column(name));
+    t.head = "\",\"source\":" + quoted(source) + ",\"table\":" + quoted(name) + ",\"op\":\"";
+    t.key_open = "{" + column + ":";
+    t.key_head = "\",\"key\":" + t.key_open;
+    t.customers = name.size() >= 9 && name.compare(name.size() - 9, 9, "customers") == 0;
+    m_tables.push_back(std::move(t));
+  }
+}
+
+uint64_t RowWriter::row_seed(const Change& change, uint64_t salt) const {
+  uint64_t h = mix64(m_seed_mix + change.table * k_golden);
+  h = mix64(h ^ change.key);
+  return mix64(h ^ (change.insert_version * 0xd6e8feb86659fd93ull + salt));
+}
+
+void RowWriter::write(const Change& change, uint64_t emitted, std::string* out) const {
+  const Table& table = m_tables[change.table];
+  out->append("{\"id\":\"");
+  append_hex16(out, change_id(m_seed, change.number));
+  out->append(table.head);
+  out->append(k_op_names[static_cast<int>(change.op)]);
+  out->append("\",\"ts\":");
+  append_number(out, change.ts_ms);
+  out->append(",\"pos\":\"");
+  out->append(m_t0);
+  out->push_back(':');
+  append_number(out, emitted);
+  out->append(table.key_head);
+  append_number(out, change.key);
+  if (change.op == Op::remove) {
+    out->append("},\"before\":");
+    out->append(table.key_open);
+    append_number(out, change.key);
+    out->append("},\"after\":null}");
+    return;
+  }
+  out->append("},\"before\":null,\"after\":");
+  write_after(table, change, out);
+  out->push_back('}');
+}
+
+void RowWriter::write_after(const Table& table, const Change& change, std::string* out) const {
+  if (table.customers) {
+    write_customer(table, change, out);
+  } else {
+    write_order(table, change, out);
+  }
+}
+
+void RowWriter::write_person(uint64_t customer, std::string* out) const {
+  const Person& p = k_people[mix64(m_seed_mix + customer * k_golden) % k_people.size()];
+  out->append("\"name\":");
+  core::append_json_string(out, p.name);
+  out->append(",\"email\":\"");
+  out->append(p.email);
+  out->push_back('"');
+}
+
+void RowWriter::write_order(const Table& table, const Change& change, std::string* out) const {
+  // The customer and the items stay for the row's life; the status changes per version.
+  Rng row(row_seed(change, 0));
+  Rng version(row_seed(change, change.version * k_golden));
+  out->append(table.key_open);
+  append_number(out, change.key);
+  out->append(",\"customer\":{");
+  write_person(1 + row.below(m_keys), out);
+  size_t n_items = 1 + row.below(100) / 80 + row.below(100) / 95; // 1 to 3, mostly 1
+  uint64_t sku[3];
+  uint64_t qty[3];
+  uint64_t amount = 0;
+  for (size_t i = 0; i < n_items; ++i) {
+    sku[i] = 1000 + row.below(9000);
+    qty[i] = 1 + row.below(4);
+    amount += qty[i] * (99 + row.below(200) * 50);
+  }
+  out->append("},\"amount\":");
+  append_cents(out, amount);
+  out->append(",\"status\":\"");
+  out->append(k_statuses[status_of(change.version - change.insert_version, version.below(100))]);
+  out->append("\",\"items\":[");
+  for (size_t i = 0; i < n_items; ++i) {
+    out->append(i == 0 ? "{\"sku\":\"P" : ",{\"sku\":\"P");
+    append_number(out, sku[i]);
+    out->append("\",\"qty\":");
+    append_number(out, qty[i]);
+    out->push_back('}');
+  }
+  out->append("],\"version\":");
+  append_number(out, change.version);
+  out->push_back('}');
+}
+
+void RowWriter::write_customer(const Table& table, const Change& change, std::string* out) const {
+  Rng version(row_seed(change, change.version * k_golden));
+  const Person& p = k_people[mix64(m_seed_mix + change.key * k_golden) % k_people.size()];
+  out->append(table.key_open);
+  append_number(out, change.key);
+  out->push_back(',');
+  write_person(change.key, out);
+  out->append(",\"country\":\"");
+  out->append(p.country);
+  out->append("\",\"phone\":\"+");
+  append_number(out, static_cast<uint64_t>(p.calling_code));
+  out->append(" 555 ");
+  append_number(out, 1000 + version.below(9000));
+  out->append("\",\"version\":");
+  append_number(out, change.version);
+  out->push_back('}');
+}
+
+} // namespace sluice::connectors::generate
