@@ -50,10 +50,8 @@ Db::Db(const std::string& path, bool create) : m_path(path) {
 }
 
 void Db::exec(const std::string& sql) {
-  char* msg = nullptr;
-  if (sqlite3_exec(get(), sql.c_str(), nullptr, nullptr, &msg) != SQLITE_OK) {
-    std::string why = msg != nullptr ? msg : "unknown error";
-    sqlite3_free(msg);
+  std::string why;
+  if (!try_exec(sql, &why)) {
     throw Error(ExitCode::io, fmt::format("sqlite: {}: {}", m_path, why));
   }
 }
@@ -65,6 +63,66 @@ Stmt Db::prepare(const std::string& sql) {
     throw Error(ExitCode::io, fmt::format("sqlite: {}: {}", m_path, sqlite3_errmsg(get())));
   }
   return Stmt(s, get());
+}
+
+bool Db::try_exec(const std::string& sql, std::string* why) {
+  char* msg = nullptr;
+  if (sqlite3_exec(get(), sql.c_str(), nullptr, nullptr, &msg) == SQLITE_OK) {
+    return true;
+  }
+  *why = msg != nullptr ? msg : "unknown error";
+  sqlite3_free(msg);
+  return false;
+}
+
+bool Db::use_wal() {
+  Stmt s = prepare("PRAGMA journal_mode=WAL");
+  std::string mode = s.step() ? s.column_text(0) : std::string();
+  s.reset();
+  return mode == "wal";
+}
+
+void Db::sync_wal() {
+  sqlite3_file* wal = nullptr;
+  if (sqlite3_file_control(get(), "main", SQLITE_FCNTL_JOURNAL_POINTER, &wal) != SQLITE_OK ||
+      wal == nullptr || wal->pMethods == nullptr) {
+    return;
+  }
+  int rc = wal->pMethods->xSync(wal, SQLITE_SYNC_NORMAL);
+  if (rc != SQLITE_OK) {
+    throw Error(ExitCode::io, fmt::format("sqlite: {}: sync the write-ahead log: {}", m_path,
+                                          sqlite3_errstr(rc)));
+  }
+}
+
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
+
+bool is_row_error(int rc) {
+  int primary = rc & 0xff;
+  return primary == SQLITE_CONSTRAINT || primary == SQLITE_MISMATCH || primary == SQLITE_TOOBIG;
+}
+
+bool is_usable_identifier(std::string_view name, std::string* why) {
+  if (name.empty()) {
+    *why = "the name is empty";
+    return false;
+  }
+  if (name.find('\0') != std::string_view::npos) {
+    *why = "the name holds a NUL character";
+    return false;
+  }
+  constexpr std::string_view reserved = "sqlite_";
+  bool is_reserved = name.size() >= reserved.size();
+  for (size_t i = 0; is_reserved && i < reserved.size(); ++i) {
+    is_reserved = ascii_lower(name[i]) == reserved[i];
+  }
+  if (is_reserved) {
+    *why = "names starting with \"sqlite_\" are reserved by SQLite";
+    return false;
+  }
+  return true;
 }
 
 std::string quote_identifier(std::string_view name) {

@@ -1,6 +1,7 @@
 // Db and Stmt: RAII owners of a SQLite connection and a prepared statement,
-// with errors turned into core::Error (io, or data for constraint failures
-// surfaced by Stmt::step_row). Not thread-safe (one connection per thread).
+// with errors turned into core::Error (io); per-row failures come back as result
+// codes from Stmt::step_code (see is_row_error). Also the rules for SQL
+// identifiers. Not thread-safe (one connection per thread).
 #pragma once
 
 #include <cstdint>
@@ -54,14 +55,35 @@ class Db {
   sqlite3* get() const { return m_db.get(); }
   const std::string& path() const { return m_path; }
   void exec(const std::string& sql);
+  // exec() that returns false with SQLite's message instead of throwing.
+  bool try_exec(const std::string& sql, std::string* why);
   Stmt prepare(const std::string& sql);
   // "no such table" and friends: the last error message.
   std::string last_error() const { return sqlite3_errmsg(get()); }
+  // True while a transaction is open.
+  bool in_transaction() const { return sqlite3_get_autocommit(get()) == 0; }
+  // Sets journal_mode=WAL; false when the database cannot use it (e.g. in memory).
+  bool use_wal();
+  // Forces the write-ahead log to stable storage: what synchronous=FULL does at
+  // each commit, for a commit that ran under NORMAL (the pragma cannot change
+  // inside a transaction). No-op when no log is open. Throws Error(io).
+  void sync_wal();
 
  private:
   std::string m_path;
   std::unique_ptr<sqlite3, DbCloser> m_db;
 };
+
+// Lowercases ASCII letters only, as SQLite compares identifiers.
+char ascii_lower(char c);
+
+// True when a failed step is the row's fault (a constraint, a type mismatch, a
+// value too big): the statement is undone, the transaction lives on.
+bool is_row_error(int rc);
+
+// False with a reason when `name` cannot name a table or column of ours: empty,
+// holding NUL, or in SQLite's reserved "sqlite_" namespace.
+bool is_usable_identifier(std::string_view name, std::string* why);
 
 // Quotes an SQL identifier ("a""b"); throws Error(data) for names SQLite cannot
 // take (empty, or holding NUL).

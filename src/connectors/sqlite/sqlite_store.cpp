@@ -61,7 +61,10 @@ void SqliteStore::write_entry(Db& db, const core::StoreEntry& entry) {
 Db& SqliteStore::writer() {
   if (!m_db) {
     m_db = std::make_unique<Db>(m_path, true);
-    m_db->exec("PRAGMA journal_mode=WAL");
+    m_db->use_wal();
+    // Every write on this connection must be durable when it returns. The
+    // pragma cannot change inside a transaction, so it is set once, here.
+    m_db->exec("PRAGMA synchronous=FULL");
     create_table(*m_db);
   }
   return *m_db;
@@ -105,14 +108,12 @@ core::StoreEntry SqliteStore::register_sink(const std::string& source, const std
   find.reset();
   core::StoreEntry added{source, sink, std::nullopt, "null", state, core::wall_clock_ms()};
   write_entry(db, added);
-  db.exec("PRAGMA synchronous=FULL");
   db.exec("COMMIT");
   return added;
 }
 
 void SqliteStore::record(const core::StoreEntry& entry) {
   Db& db = writer();
-  db.exec("PRAGMA synchronous=FULL");
   db.exec("BEGIN IMMEDIATE");
   write_entry(db, entry);
   db.exec("COMMIT");

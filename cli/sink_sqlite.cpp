@@ -1,0 +1,80 @@
+// sluice sink sqlite: flags -> connectors::sqlite::SqliteSink.
+#include "command.hpp"
+#include "common.hpp"
+#include "connectors/sqlite/sqlite_sink.hpp"
+#include "core/list_split.hpp"
+
+#include <memory>
+
+namespace sluice::cli {
+
+namespace {
+
+struct Flags {
+  CommonFlags common;
+  std::string db;
+  std::string table;
+  std::vector<std::string> upsert;
+  bool raw = false;
+};
+
+std::vector<core::JsonPath> key_paths(const std::vector<std::string>& values) {
+  std::vector<std::string> items;
+  std::string why;
+  if (!core::split_lists(values, &items, &why)) {
+    usage_error("--upsert: " + why);
+  }
+  std::vector<core::JsonPath> paths(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!core::JsonPath::parse(items[i], &paths[i], &why)) {
+      usage_error("--upsert: " + why);
+    }
+  }
+  return paths;
+}
+
+void run(const Flags& f) {
+  core::Log log("sink sqlite", f.common.quiet);
+  connectors::sqlite::SqliteSinkOptions o;
+  o.path = f.db;
+  o.table = f.table;
+  o.upsert = key_paths(f.upsert);
+  o.raw = f.raw;
+  auto store = open_checkpoint(f.common);
+  core::SinkOptions sink = sink_options(f.common, store.get());
+  core::InputOptions input = input_options(f.common);
+  core::ErrorPolicy policy = error_policy(f.common);
+  core::BadData bad(policy, log);
+  connectors::sqlite::SqliteSink target(o);
+  core::FdSource in(0, "stdin");
+  core::run_sink(in, target, sink, input, bad, log);
+}
+
+} // namespace
+
+void add_sink_sqlite(CLI::App& sink, Commands& commands) {
+  auto flags = std::make_shared<Flags>();
+  CLI::App* app = sink.add_subcommand(
+      "sqlite", "write events into a SQLite table: upserts by key, deletes, new columns as they "
+                "appear, or raw events by id");
+  app->add_option("db", flags->db, "database file (created if missing)")
+      ->required()
+      ->type_name("DB");
+  app->add_option("--table", flags->table,
+                  "table to write (created from the first event if missing)")
+      ->required()
+      ->type_name("TABLE");
+  app->add_option(
+         "--upsert", flags->upsert,
+         "key paths, repeatable or comma-separated (default: the fields of the event's key)")
+      ->allow_extra_args(false)
+      ->type_name("PATH");
+  app->add_flag("--raw", flags->raw,
+                "land each event as (id, event text), ignoring ids already stored");
+  add_sink_flags(app, flags->common);
+  add_reader_flags(app, flags->common);
+  add_log_flags(app, flags->common);
+  commands.push_back({app, "sink sqlite", [flags] { run(*flags); }, &flags->common.quiet});
+}
+
+} // namespace sluice::cli

@@ -1,0 +1,239 @@
+#include "connectors/sqlite/event_row.hpp"
+
+#include "core/json_check.hpp"
+
+#include <fmt/format.h>
+
+namespace sluice::connectors::sqlite {
+
+namespace od = simdjson::ondemand;
+using simdjson::error_code;
+
+namespace {
+
+// `name` as a quoted path key: ["a \"b\""] (JsonPath reads \n, \t and \x as x).
+void append_quoted_key(std::string_view name, std::string* text) {
+  *text += "[\"";
+  for (char c : name) {
+    switch (c) {
+    case '"':
+      *text += "\\\"";
+      break;
+    case '\\':
+      *text += "\\\\";
+      break;
+    case '\n':
+      *text += "\\n";
+      break;
+    case '\t':
+      *text += "\\t";
+      break;
+    default:
+      text->push_back(c);
+    }
+  }
+  *text += "\"]";
+}
+
+// The same path under `before` when it starts with the field `after`, else an
+// empty path (deletes carry their old row in `before`).
+core::JsonPath under_before(const core::JsonPath& path) {
+  const auto& steps = path.steps();
+  if (steps.empty() || steps[0].kind != core::PathStep::Kind::field || steps[0].name != "after") {
+    return {};
+  }
+  std::string text = "before";
+  for (size_t i = 1; i < steps.size(); ++i) {
+    if (steps[i].kind == core::PathStep::Kind::field) {
+      append_quoted_key(steps[i].name, &text);
+    } else {
+      text += fmt::format("[{}]", steps[i].index);
+    }
+  }
+  core::JsonPath out;
+  std::string why;
+  return core::JsonPath::parse(text, &out, &why) ? out : core::JsonPath();
+}
+
+EventOp parse_op(std::string_view op) {
+  if (op == "insert") {
+    return EventOp::insert;
+  }
+  if (op == "update") {
+    return EventOp::update;
+  }
+  if (op == "delete") {
+    return EventOp::remove;
+  }
+  if (op == "truncate") {
+    return EventOp::truncate;
+  }
+  return op == "read" ? EventOp::read : EventOp::other;
+}
+
+bool top_object(od::document& doc, od::object* out, std::string* why) {
+  doc.rewind();
+  if (error_code e = doc.get_object().get(*out)) {
+    *why = core::describe_json_error(e);
+    return false;
+  }
+  return true;
+}
+
+} // namespace
+
+EventRow::EventRow(std::vector<core::JsonPath> upsert) : m_upsert(std::move(upsert)) {
+  for (const auto& path : m_upsert) {
+    m_upsert_before.push_back(under_before(path));
+  }
+}
+
+bool EventRow::read(od::document& doc, std::string* why) {
+  m_keys.clear();
+  m_fields.clear();
+  if (!read_op(doc, why)) {
+    return false;
+  }
+  if (m_op == EventOp::truncate) {
+    return true;
+  }
+  if (!m_upsert.empty() ? !read_upsert_keys(doc, why) : is_cdc() && !read_key_object(doc, why)) {
+    return false;
+  }
+  return m_op == EventOp::remove || read_fields(doc, why);
+}
+
+bool EventRow::read_op(od::document& doc, std::string* why) {
+  m_op = EventOp::other;
+  od::object top;
+  if (!top_object(doc, &top, why)) {
+    return false;
+  }
+  od::value op;
+  error_code e = top.find_field_unordered("op").get(op);
+  if (e == simdjson::NO_SUCH_FIELD) {
+    return true;
+  }
+  if (e) {
+    *why = core::describe_json_error(e);
+    return false;
+  }
+  std::string_view text;
+  if (op.get_string().get(text) == simdjson::SUCCESS) {
+    m_op = parse_op(text);
+  }
+  return true;
+}
+
+bool EventRow::read_upsert_keys(od::document& doc, std::string* why) {
+  for (size_t i = 0; i < m_upsert.size(); ++i) {
+    od::value value;
+    error_code e = core::find_path(doc, m_upsert[i], &value);
+    if (e == simdjson::NO_SUCH_FIELD && m_op == EventOp::remove &&
+        !m_upsert_before[i].steps().empty()) {
+      e = core::find_path(doc, m_upsert_before[i], &value);
+    }
+    if (e == simdjson::NO_SUCH_FIELD) {
+      *why = fmt::format("key field \"{}\" is missing", m_upsert[i].text());
+      return false;
+    }
+    if (e) {
+      *why = core::describe_json_error(e);
+      return false;
+    }
+    if (!add_key(m_upsert[i].last_name(), value, m_upsert[i].text(), why)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool EventRow::read_key_object(od::document& doc, std::string* why) {
+  od::object top;
+  od::value key;
+  od::json_type type;
+  if (!top_object(doc, &top, why)) {
+    return false;
+  }
+  error_code e = top.find_field_unordered("key").get(key);
+  if (e == simdjson::NO_SUCH_FIELD) {
+    return true;
+  }
+  if (e || (e = key.type().get(type))) {
+    *why = core::describe_json_error(e);
+    return false;
+  }
+  if (type == od::json_type::null) {
+    return true;
+  }
+  od::object object;
+  if (type != od::json_type::object || key.get_object().get(object)) {
+    *why = "field \"key\" is not an object";
+    return false;
+  }
+  for (auto item : object) {
+    od::field field;
+    std::string_view name;
+    if ((e = std::move(item).get(field)) || (e = field.unescaped_key().get(name))) {
+      *why = core::describe_json_error(e);
+      return false;
+    }
+    if (!add_key(name, field.value(), fmt::format("key.{}", name), why)) {
+      return false;
+    }
+  }
+  return true;
+}
+
+bool EventRow::add_key(std::string_view name, od::value value, std::string_view where,
+                       std::string* why) {
+  SqlValue v;
+  if (!read_sql_value(value, &v, why)) {
+    *why = fmt::format("key field \"{}\": {}", where, *why);
+    return false;
+  }
+  if (v.type == SqlType::null) {
+    *why = fmt::format("key field \"{}\" is null", where);
+    return false;
+  }
+  size_t i = m_keys.size();
+  if (m_key_names.size() <= i) {
+    m_key_names.resize(i + 1);
+    m_key_texts.resize(i + 1);
+  }
+  m_key_names[i].assign(name);
+  keep_text(&v, &m_key_texts[i]);
+  m_keys.push_back({m_key_names[i], v});
+  return true;
+}
+
+bool EventRow::read_fields(od::document& doc, std::string* why) {
+  od::object row;
+  if (!top_object(doc, &row, why)) {
+    return false;
+  }
+  if (is_cdc()) {
+    od::value after;
+    if (row.find_field_unordered("after").get(after) || after.get_object().get(row)) {
+      *why = "the event's \"after\" is not an object (a CDC insert, update or read needs one)";
+      return false;
+    }
+  }
+  for (auto item : row) {
+    od::field field;
+    NamedValue nv;
+    error_code e;
+    if ((e = std::move(item).get(field)) || (e = field.unescaped_key().get(nv.name))) {
+      *why = core::describe_json_error(e);
+      return false;
+    }
+    if (!read_sql_value(field.value(), &nv.value, why)) {
+      *why = fmt::format("field \"{}\": {}", nv.name, *why);
+      return false;
+    }
+    m_fields.push_back(nv);
+  }
+  return true;
+}
+
+} // namespace sluice::connectors::sqlite
