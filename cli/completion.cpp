@@ -84,7 +84,7 @@ std::string bash_script(CLI::App& root) {
       }
       for (const auto& s : spellings) {
         opts.push_back(s);
-        if (o->get_type_size() > 0) {
+        if (o->get_expected_max() > 0) {
           auto c = choices(o);
           values += fmt::format("    \"{}|{}\") echo \"{}\" ;;\n", n.path, s,
                                 c.empty() ? "@file" : join(c));
