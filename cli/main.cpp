@@ -5,7 +5,10 @@
 #include "revision.hpp"
 
 #include <CLI/CLI.hpp>
+#include <cerrno>
 #include <cstdio>
+#include <fcntl.h>
+#include <unistd.h>
 #include <fmt/format.h>
 #include <openssl/crypto.h>
 #include <simdjson.h>
@@ -32,6 +35,22 @@ std::string version_text() {
                      xxh / 10000, xxh / 100 % 100, xxh % 100);
 }
 
+// A closed fd 0, 1 or 2 would be handed out by the next open(), and data meant
+// for stdout could land in a file. Park /dev/null there: read-only on 0 and 1
+// (so writing to a closed stdout fails with EBADF instead of vanishing),
+// write-only on 2.
+void guard_standard_fds() {
+  for (int fd = 0; fd <= 2; ++fd) {
+    if (fcntl(fd, F_GETFD) < 0 && errno == EBADF) {
+      int got = open("/dev/null", fd == 2 ? O_WRONLY : O_RDONLY);
+      if (got >= 0 && got != fd) {
+        dup2(got, fd);
+        close(got);
+      }
+    }
+  }
+}
+
 // The deepest subcommand that was given on the command line.
 CLI::App* parsed_leaf(CLI::App* app) {
   for (;;) {
@@ -49,6 +68,37 @@ std::string command_path(CLI::App* app) {
     path = path.empty() ? a->get_name() : a->get_name() + " " + path;
   }
   return path;
+}
+
+// Names an unknown subcommand before CLI11 does ("A subcommand is required" says
+// nothing about the word it did not know). Group commands take no option values,
+// so every plain word up to a leaf must be a subcommand.
+bool report_unknown_command(CLI::App& app, int argc, char** argv) {
+  CLI::App* current = &app;
+  for (int i = 1; i < argc; ++i) {
+    std::string word = argv[i];
+    auto subs = current->get_subcommands([](CLI::App*) { return true; });
+    if (subs.empty()) {
+      return false;
+    }
+    if (word.empty() || word[0] == '-') {
+      continue;
+    }
+    CLI::App* next = nullptr;
+    for (CLI::App* sub : subs) {
+      if (sub->get_name() == word) {
+        next = sub;
+      }
+    }
+    if (next == nullptr) {
+      std::string path = command_path(current);
+      std::string shown = path.empty() ? "sluice" : "sluice " + path;
+      fmt::print(stderr, "{}: error: unknown command '{}' (see '{} --help')\n", shown, word, shown);
+      return true;
+    }
+    current = next;
+  }
+  return false;
 }
 
 int report_parse_error(CLI::App& app, const CLI::ParseError& e) {
@@ -71,6 +121,7 @@ int report_parse_error(CLI::App& app, const CLI::ParseError& e) {
 } // namespace
 
 int main(int argc, char** argv) {
+  guard_standard_fds();
   CLI::App app{"sluice: real-time data integration through Unix pipes.\n"
                "Subcommands stream newline-delimited JSON events; see sluice(1).",
                "sluice"};
@@ -90,6 +141,9 @@ int main(int argc, char** argv) {
   sluice::cli::add_sink_sqlite(*sink, commands);
   sluice::cli::add_completion(app, commands);
 
+  if (report_unknown_command(app, argc, argv)) {
+    return static_cast<int>(ExitCode::usage);
+  }
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,42 @@
+# Thin wrapper around CMake and ctest; see README.md.
+BUILD ?= build
+JOBS ?= 2
+CTEST_JOBS ?= 2
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian packages: build, then what the tests and benchmarks run against.
+BUILD_PKGS := g++ cmake make pkg-config git libcli11-dev libsimdjson-dev libfmt-dev \
+  libzstd-dev catch2 libsqlite3-dev libssl-dev libxxhash-dev
+TEST_PKGS := zstd sqlite3 python3 jq groff mandoc bash-completion util-linux procps \
+  coreutils diffutils
+BENCH_PKGS := gojq miller gawk hyperfine linux-perf
+
+.PHONY: all build deps deps-bench demo check bench chaos clean
+
+all: build
+
+build:
+	@cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+deps:
+	@PKGS="$(BUILD_PKGS) $(TEST_PKGS)" SUDO="$(SUDO)" sh tests/support/install-packages.sh
+
+deps-bench: deps
+	@PKGS="$(BENCH_PKGS)" SUDO="$(SUDO)" sh tests/support/install-packages.sh
+
+demo: deps build
+	@SLUICE=$(BUILD)/sluice sh examples/demo.sh
+
+check: deps build
+	@cd $(BUILD) && ctest --output-on-failure --timeout 900 -j$(CTEST_JOBS)
+
+bench: deps-bench build
+	@SLUICE=$(BUILD)/sluice bash tests/bench/run.sh
+
+chaos: deps build
+	@VERBOSE=1 SLUICE=$(BUILD)/sluice CHAOS_KILLS=$${CHAOS_KILLS:-200} CHAOS_EVENTS=$${CHAOS_EVENTS:-1000000} \
+	  bash tests/e2e/zero_loss.sh
+
+clean:
+	rm -rf $(BUILD)
