@@ -22,8 +22,8 @@ say "2. What landed (sqlite3 demo/shop.db)"
 sqlite3 -header -column demo/shop.db <<'SQL'
 SELECT count(*) AS orders, round(sum(amount), 2) AS total_amount, max(version) AS max_version FROM orders;
 SELECT status, count(*) AS orders FROM orders GROUP BY status ORDER BY orders DESC;
-SELECT json_extract(customer, '$.country') AS country, count(*) AS orders
-  FROM orders GROUP BY country ORDER BY orders DESC LIMIT 5;
+SELECT json_extract(customer, '$.email') AS customer, count(*) AS orders, round(sum(amount), 2) AS amount
+  FROM orders GROUP BY customer ORDER BY amount DESC LIMIT 5;
 SQL
 
 say "3. The position the sink recorded with its last commit (demo/state.json)"

@@ -18,6 +18,7 @@ def main():
     ap.add_argument("--sluice", required=True)
     ap.add_argument("--rate", type=float, default=10)
     ap.add_argument("--seconds", type=float, default=30)
+    ap.add_argument("--linger", default="20ms")
     args = ap.parse_args()
     d = tempfile.mkdtemp()
     db = os.path.join(d, "lat.db")
@@ -25,7 +26,7 @@ def main():
     cap = subprocess.Popen([args.sluice, "capture", "generate", "--rate", str(args.rate),
                             "--count", str(count), "--quiet"], stdout=subprocess.PIPE)
     snk = subprocess.Popen([args.sluice, "sink", "sqlite", db, "--table", "events", "--raw",
-                            "--quiet"], stdin=cap.stdout)
+                            "--linger", args.linger, "--quiet"], stdin=cap.stdout)
     cap.stdout.close()
     lat = []
     last = 0
@@ -52,7 +53,7 @@ def main():
         return
     p = lambda q: lat[min(len(lat) - 1, int(q * len(lat)))]
     print(f"latency generate --rate {args.rate:g} | sink sqlite (ts to visible commit, "
-          f"{len(lat)} events): p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms (linger 20ms)")
+          f"{len(lat)} events, --linger {args.linger}): p50 {p(0.5):.1f} ms, p99 {p(0.99):.1f} ms")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@
 set -euo pipefail
 : "${SLUICE:?SLUICE must name the sluice binary}"
 SLUICE=$(readlink -f "$SLUICE")
+HERE=$(cd "$(dirname "$0")" && pwd)
 EVENTS=${BENCH_EVENTS:-1000000}
 RUNS=${BENCH_RUNS:-3}
 DIR=$(mktemp -d "${TMPDIR:-/tmp}/sluice-bench.XXXXXX")
@@ -51,4 +52,7 @@ python3 -c "print(f'sink sqlite --upsert: {$EVENTS / $t_up:,.0f} rows/s (goal >=
 python3 -c "print(f'sink sqlite --raw: {$EVENTS / $t_raw:,.0f} rows/s')"
 
 # 4. Latency of a lone event: generate --rate 10 | sink sqlite, from ts to visible commit.
-python3 "$(dirname "$0")/latency.py" --sluice "$SLUICE" --rate 10 --seconds "${BENCH_LATENCY_SECONDS:-30}"
+for linger in 20ms 0; do
+  python3 "$HERE/latency.py" --sluice "$SLUICE" --rate 10 --seconds "${BENCH_LATENCY_SECONDS:-30}" \
+    --linger "$linger"
+done
