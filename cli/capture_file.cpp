@@ -2,7 +2,6 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "connectors/file/file_capture.hpp"
-#include "core/line_writer.hpp"
 
 #include <memory>
 
@@ -23,8 +22,6 @@ void run(const Flags& f) {
       usage_error("stdin (-) cannot be replayed, so it cannot be read with --checkpoint");
     }
   }
-  auto store = open_checkpoint(f.common);
-  core::CaptureOptions options = capture_options(f.common, store.get());
   connectors::file::FileCaptureOptions o;
   o.paths = f.files;
   o.lines = f.format == "lines";
@@ -35,11 +32,9 @@ void run(const Flags& f) {
   if (o.paths.empty() && !f.common.checkpoint.empty()) {
     usage_error("stdin cannot be replayed, so it cannot be read with --checkpoint: name a file");
   }
-  core::ErrorPolicy policy = error_policy(f.common);
-  core::BadData bad(policy, log);
-  connectors::file::FileCapture source(std::move(o), log);
-  core::LineWriter out(1, "stdout");
-  core::run_capture(source, out, bad, options, log);
+  run_capture_stage(f.common, log, [&] {
+    return std::make_unique<connectors::file::FileCapture>(std::move(o), log);
+  });
 }
 
 } // namespace

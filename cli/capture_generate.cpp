@@ -2,7 +2,6 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "connectors/generate/generate_capture.hpp"
-#include "core/line_writer.hpp"
 #include "core/list_split.hpp"
 
 #include <memory>
@@ -59,13 +58,9 @@ connectors::generate::GenerateOptions generate_options(const Flags& f) {
 void run(const Flags& f) {
   core::Log log("capture generate", f.common.quiet);
   connectors::generate::GenerateOptions o = generate_options(f);
-  auto store = open_checkpoint(f.common);
-  core::CaptureOptions options = capture_options(f.common, store.get());
-  // Generated events are valid by construction: nothing is ever reported as bad data.
-  core::BadData bad(core::ErrorPolicy{}, log);
-  connectors::generate::GenerateCapture source(std::move(o));
-  core::LineWriter out(1, "stdout");
-  core::run_capture(source, out, bad, options, log);
+  run_capture_stage(f.common, log, [&] {
+    return std::make_unique<connectors::generate::GenerateCapture>(std::move(o));
+  });
 }
 
 } // namespace

@@ -1,6 +1,7 @@
 #include "common.hpp"
 
 #include "connectors/stores.hpp"
+#include "core/line_writer.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
 
@@ -129,6 +130,29 @@ core::InputOptions input_options(const CommonFlags& f) {
   o.level = f.strict ? core::CheckLevel::full : core::CheckLevel::object;
   o.expects_end = !f.checkpoint.empty();
   return o;
+}
+
+void run_capture_stage(const CommonFlags& f, const core::Log& log,
+                       const std::function<std::unique_ptr<core::CaptureSource>()>& make_source) {
+  core::ErrorPolicy policy = error_policy(f);
+  auto store = open_checkpoint(f);
+  core::CaptureOptions options = capture_options(f, store.get());
+  auto source = make_source();
+  core::BadData bad(policy, log);
+  core::LineWriter out(1, "stdout");
+  core::run_capture(*source, out, bad, options, log);
+}
+
+void run_sink_stage(const CommonFlags& f, const core::Log& log,
+                    const std::function<std::unique_ptr<core::SinkTarget>()>& make_target) {
+  core::ErrorPolicy policy = error_policy(f);
+  core::InputOptions input = input_options(f);
+  auto store = open_checkpoint(f);
+  core::SinkOptions sink = sink_options(f, store.get());
+  auto target = make_target();
+  core::BadData bad(policy, log);
+  core::FdSource in(0, "stdin");
+  core::run_sink(in, *target, sink, input, bad, log);
 }
 
 } // namespace sluice::cli

@@ -9,6 +9,7 @@
 #include "core/sink_stage.hpp"
 
 #include <CLI/CLI.hpp>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -49,6 +50,15 @@ std::unique_ptr<core::CheckpointStore> open_checkpoint(const CommonFlags& f);
 core::CaptureOptions capture_options(const CommonFlags& f, core::CheckpointStore* store);
 core::SinkOptions sink_options(const CommonFlags& f, core::CheckpointStore* store);
 core::InputOptions input_options(const CommonFlags& f);
+
+// Runs a capture writing stdout, with the store, options and bad-data policy of
+// `f`. The shared flags are checked before make_source() opens anything, so a
+// usage error is reported as such (exit 2) even when the source is missing too.
+void run_capture_stage(const CommonFlags& f, const core::Log& log,
+                       const std::function<std::unique_ptr<core::CaptureSource>()>& make_source);
+// Runs a sink reading stdin, likewise.
+void run_sink_stage(const CommonFlags& f, const core::Log& log,
+                    const std::function<std::unique_ptr<core::SinkTarget>()>& make_target);
 
 // Throws Error(usage) with `message`.
 [[noreturn]] void usage_error(const std::string& message);

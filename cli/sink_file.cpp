@@ -29,14 +29,7 @@ void run(const Flags& f) {
   o.path = f.path;
   o.zstd = f.compress.empty() ? ends_with(f.path, ".zst") : f.compress == "zstd";
   o.level = f.level;
-  auto store = open_checkpoint(f.common);
-  core::SinkOptions sink = sink_options(f.common, store.get());
-  core::InputOptions input = input_options(f.common);
-  core::ErrorPolicy policy = error_policy(f.common);
-  core::BadData bad(policy, log);
-  connectors::file::FileSink target(o);
-  core::FdSource in(0, "stdin");
-  core::run_sink(in, target, sink, input, bad, log);
+  run_sink_stage(f.common, log, [&] { return std::make_unique<connectors::file::FileSink>(o); });
 }
 
 } // namespace

@@ -40,14 +40,7 @@ void run(const Flags& f) {
   o.table = f.table;
   o.upsert = key_paths(f.upsert);
   o.raw = f.raw;
-  auto store = open_checkpoint(f.common);
-  core::SinkOptions sink = sink_options(f.common, store.get());
-  core::InputOptions input = input_options(f.common);
-  core::ErrorPolicy policy = error_policy(f.common);
-  core::BadData bad(policy, log);
-  connectors::sqlite::SqliteSink target(o);
-  core::FdSource in(0, "stdin");
-  core::run_sink(in, target, sink, input, bad, log);
+  run_sink_stage(f.common, log, [&] { return std::make_unique<connectors::sqlite::SqliteSink>(o); });
 }
 
 } // namespace

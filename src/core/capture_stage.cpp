@@ -170,7 +170,7 @@ void CaptureRun::run() {
   }
   drain();
   double seconds = std::chrono::duration<double>(Clock::now() - m_started).count();
-  m_log.info("{} events in {:.2f}s ({:.0f}/s), {} checkpoints, {} bad lines", m_emit.events(),
+  m_log.info("{} events in {:.2f}s ({:.0f}/s); checkpoints: {}; bad lines: {}", m_emit.events(),
              seconds, seconds > 0 ? m_emit.events() / seconds : 0.0, m_checkpoint, m_bad.count());
 }
 

@@ -132,7 +132,7 @@ void run_sink(ByteSource& input, SinkTarget& target, const SinkOptions& sink,
   stage.begin();
   loop.run(stage);
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  log.info("{} events in {:.2f}s: {}; {} checkpoints recorded, {} bad lines", stage.written(),
+  log.info("{} events in {:.2f}s: {}; checkpoints recorded: {}; bad lines: {}", stage.written(),
            seconds, target.summary(), stage.recorded(), bad.count());
 }
 

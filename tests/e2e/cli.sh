@@ -25,7 +25,7 @@ test_version_names_revision_and_libraries() {
 usage_error() {
   expect_exit 2 sluice "$@" </dev/null >out 2>err
   [ ! -s out ] || fail "stdout not empty for '$*'"
-  expect_eq "$(wc -l <err)" 1 "stderr lines for '$*'"
+  [ "$(wc -l <err)" = 1 ] || { cat err >&2; fail "stderr of '$*' is not one line"; }
   expect_contains err "error: .*--help"
 }
 

@@ -30,8 +30,9 @@ require_tool() {
   done
 }
 
+# Writes to fd 3, the test's log, so the message survives a `2>file` around the call.
 fail() {
-  echo "  assertion failed: $*" >&2
+  echo "  assertion failed: $*" >&3
   exit 1
 }
 
@@ -71,7 +72,7 @@ run_tests() {
     mkdir -p "$SUITE_DIR/$fn"
     start=$(date +%s%N)
     rc=0
-    (cd "$SUITE_DIR/$fn" && set -e -o pipefail && "$fn") >"$SUITE_DIR/$fn.log" 2>&1 || rc=$?
+    (cd "$SUITE_DIR/$fn" && set -e -o pipefail && "$fn") >"$SUITE_DIR/$fn.log" 2>&1 3>&2 || rc=$?
     local ms=$((($(date +%s%N) - start) / 1000000))
     local secs="$((ms / 1000)).$(printf '%03d' $((ms % 1000)))"
     if [ "$rc" = 0 ]; then

@@ -169,7 +169,7 @@ class Config:
         return rec[0] if rec else 0
 
     def chaos(self):
-        rnd = random.Random(self.args.seed)
+        rnd = random.Random(self.seed)
         # Bytes per second the pipeline moves, learnt from the attempts so far: kills
         # must land before the input runs out, whatever the machine's speed.
         speed = 50e6
@@ -296,8 +296,9 @@ def main():
     print(f"zero-loss: seed {args.seed}, {args.kills} kills per configuration", flush=True)
     inp = Input(args.input)
     failed = False
-    for store, sink in CONFIGS:
+    for index, (store, sink) in enumerate(CONFIGS):
         cfg = Config(args, inp, store, sink, args.workdir)
+        cfg.seed = args.seed + index
         if args.only and args.only not in cfg.name:
             continue
         print(f"[{cfg.name}]", flush=True)
