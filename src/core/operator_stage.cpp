@@ -1,0 +1,98 @@
+#include "core/operator_stage.hpp"
+
+#include "core/error.hpp"
+
+#include <chrono>
+
+namespace sluice::core {
+namespace {
+
+class WriterEmit : public Emit {
+ public:
+  WriterEmit(LineWriter& out, BadData& bad) : m_out(out), m_bad(bad) {}
+
+  void event(std::string_view text) override {
+    m_out.write_line(text);
+    ++m_events;
+  }
+  std::string& buffer() override { return m_out.buffer(); }
+  void end_event() override {
+    m_out.end_line();
+    ++m_events;
+  }
+  void control(std::string_view text, const control::Record& record) override {
+    if (std::holds_alternative<control::Checkpoint>(record)) {
+      m_bad.sync();
+    }
+    m_out.write_line(text);
+  }
+  uint64_t events() const { return m_events; }
+
+ private:
+  LineWriter& m_out;
+  BadData& m_bad;
+  uint64_t m_events = 0;
+};
+
+class OperatorHandler : public InputHandler {
+ public:
+  OperatorHandler(Operator& op, LineWriter& out, BadData& bad)
+      : m_op(op), m_out(out), m_bad(bad), m_emit(out, bad) {}
+
+  void on_event(const Line& line, simdjson::ondemand::document& doc) override {
+    std::string why;
+    if (!m_op.on_event(line, doc, m_emit, &why)) {
+      m_bad.report("stdin", line.number, line.text, why);
+    }
+  }
+  void on_control(const Line& line, const control::Record& record) override {
+    m_op.on_control(line, record, m_emit);
+  }
+  void on_idle() override { m_out.flush(); }
+  std::optional<Clock::time_point> next_timer() const override { return m_op.next_timer(); }
+  void on_timer(Clock::time_point now) override { m_op.on_timer(now, m_emit); }
+  void on_finish() override {
+    m_op.on_finish(m_emit);
+    m_bad.sync();
+    m_out.flush();
+  }
+  void on_abandon(const control::Abort* abort, const Line* line) override {
+    m_op.on_abandon();
+    if (abort != nullptr && line != nullptr) {
+      // Pass the cause on, so every later stage exits with the same code.
+      m_out.try_write_final(line->text, 100);
+    }
+  }
+  uint64_t events_out() const { return m_emit.events(); }
+
+ private:
+  Operator& m_op;
+  LineWriter& m_out;
+  BadData& m_bad;
+  WriterEmit m_emit;
+};
+
+} // namespace
+
+void run_operator(ByteSource& input, LineWriter& out, Operator& op, const InputOptions& options,
+                  BadData& bad, const Log& log) {
+  auto started = Clock::now();
+  OperatorHandler handler(op, out, bad);
+  InputStage stage(input, options, bad, log);
+  try {
+    stage.run(handler);
+  } catch (const Error& e) {
+    bool signalled = e.code() == ExitCode::interrupted || e.code() == ExitCode::terminated;
+    if (!e.is_broken_pipe() && !signalled && !e.is_upstream_abort() && e.code() != ExitCode::ok) {
+      out.try_write_final(control::make_abort({static_cast<int>(e.code()), log.stage(), e.what()}),
+                          100);
+    }
+    throw;
+  }
+  double seconds = std::chrono::duration<double>(Clock::now() - started).count();
+  std::string extra = op.summary();
+  log.info("{} events in, {} out in {:.2f}s{}{}; bad lines: {}", stage.stats().events,
+           handler.events_out(), seconds, extra.empty() ? "" : "; ", extra, bad.count());
+}
+
+} // namespace sluice::core
