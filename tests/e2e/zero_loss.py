@@ -143,25 +143,32 @@ class Config:
         except (OSError, ValueError, sqlite3.Error):
             return None
 
-    def holds_unrecorded(self):
-        """True when the sink has committed events past its last recorded barrier."""
+    def sink_state(self):
+        """(what the sink holds, what it would hold at its recorded position), or None."""
         rec = self.recorded()
         offset, state = rec if rec else (0, {"size": 0})
         n = self.inp.lines_before(offset)
         try:
             if self.sink == "file":
-                return os.path.getsize(self.out) > (state or {}).get("size", 0)
+                return os.path.getsize(self.out), (state or {}).get("size", 0)
             con = sqlite3.connect("file:" + self.db + "?mode=ro", uri=True, timeout=1)
             try:
                 if self.sink == "raw":
-                    return con.execute("SELECT count(*) FROM orders").fetchone()[0] > n
-                # The table differs from the state at the recorded position.
+                    return con.execute("SELECT count(*) FROM orders").fetchone()[0], n
+                # Sum of the live rows' versions: differs from the state at the recorded
+                # position as soon as a later change is committed.
                 got = con.execute("SELECT coalesce(sum(version), 0) FROM orders").fetchone()[0]
-                return got != (self.inp.version_sum[n - 1] if n else 0)
+                return got, (self.inp.version_sum[n - 1] if n else 0)
             finally:
                 con.close()
         except (OSError, sqlite3.Error):
-            return False
+            return None
+
+    def holds_unrecorded(self, baseline):
+        """True when the sink has committed, in this run (its holdings moved since
+        `baseline`), events past its last recorded barrier."""
+        now = self.sink_state()
+        return now is not None and now[0] != now[1] and now[0] != baseline
 
     # -- the run ----------------------------------------------------------------
     def progress(self):
@@ -183,19 +190,20 @@ class Config:
             remaining = max(len(self.inp.data) - done_before, 1)
             window = min(self.args.max_delay,
                          remaining / speed / (self.args.kills - kills + 1))
+            baseline = (self.sink_state() or (None,))[0]
             procs = self.start()
             t0 = time.monotonic()
             victim = rnd.choice(["capture", "sink"])
-            if rnd.random() < 0.5:
-                # Aim: wait until the sink holds events past its last barrier.
+            if kills % 2 == 0:  # every other kill waits for unrecorded events
+                # Aimed: wait until the sink holds events past its last barrier.
                 deadline = t0 + 5
                 while time.monotonic() < deadline and procs[victim].poll() is None:
-                    if self.holds_unrecorded():
+                    if self.holds_unrecorded(baseline):
                         break
                     time.sleep(0.002)
             else:
                 time.sleep(rnd.uniform(0, window))
-            was_holding = self.holds_unrecorded()
+            was_holding = self.holds_unrecorded(baseline)
             landed = procs[victim].poll() is None
             if landed:
                 procs[victim].send_signal(signal.SIGKILL)
