@@ -33,6 +33,9 @@ class CaptureRun {
  private:
   void start();
   void emit_barrier();
+  bool is_barrier_due();
+  void acknowledge_progress(bool barrier_written);
+  void write_requested_barrier();
   void idle_wait(Clock::time_point next_barrier);
   void drain();
   void close_stdout();
@@ -47,18 +50,22 @@ class CaptureRun {
   std::string m_run;
   uint64_t m_checkpoint = 0;
   uint64_t m_events_at_barrier = 0;
+  std::string m_pos_at_barrier; // the source's position at the last barrier (or the start)
+  std::string m_acknowledged;   // the last position passed to acknowledge() while running
   Clock::time_point m_started = Clock::now();
 };
 
 void CaptureRun::start() {
   std::string pos = "null";
   std::optional<control::BarrierId> resume;
+  bool point_unrecorded = false;
   if (m_options.store != nullptr) {
     auto entries = m_options.store->entries(m_id);
     auto point = lowest_position(entries, [&](std::string_view a, std::string_view b) {
       return m_source.compare_pos(a, b);
     });
     if (point.unrecorded) {
+      point_unrecorded = true;
       m_log.info("a sink registered in {} has recorded nothing yet: starting from the beginning",
                  m_options.store->describe());
     } else if (point.barrier) {
@@ -71,7 +78,16 @@ void CaptureRun::start() {
                  m_options.store->describe());
     }
   }
-  m_source.seek(pos);
+  if (point_unrecorded) {
+    m_source.seek_beginning();
+  } else {
+    m_source.seek(pos);
+  }
+  if (m_source.started_over()) {
+    resume.reset();
+    pos = "null";
+  }
+  m_pos_at_barrier = m_source.position();
   if (m_options.control) {
     m_out.write_line(control::make_start({m_id, m_run, resume, pos}));
   }
@@ -81,7 +97,48 @@ void CaptureRun::emit_barrier() {
   m_bad.sync();
   ++m_checkpoint;
   m_events_at_barrier = m_emit.events();
-  m_out.write_line(control::make_checkpoint({m_checkpoint, m_id, m_run, m_source.position()}));
+  m_pos_at_barrier = m_source.position();
+  m_out.write_line(control::make_checkpoint({m_checkpoint, m_id, m_run, m_pos_at_barrier}));
+}
+
+bool CaptureRun::is_barrier_due() {
+  return m_options.control &&
+         (m_emit.events() != m_events_at_barrier || m_source.position() != m_pos_at_barrier);
+}
+
+// Passes the source what it may acknowledge now (see acknowledges_progress()).
+void CaptureRun::acknowledge_progress(bool barrier_written) {
+  std::string pos;
+  if (m_options.store != nullptr) {
+    auto point = lowest_position(m_options.store->entries(m_id),
+                                 [&](std::string_view a, std::string_view b) {
+                                   return m_source.compare_pos(a, b);
+                                 });
+    if (point.unrecorded || !point.barrier) {
+      return;
+    }
+    pos = point.pos;
+  } else if (barrier_written || !m_options.control) {
+    // Without a store the source is acknowledged once the barrier is written out.
+    m_out.flush();
+    pos = m_options.control ? m_pos_at_barrier : m_source.position();
+  } else {
+    return;
+  }
+  if (pos != m_acknowledged) {
+    m_acknowledged = pos;
+    m_source.acknowledge(pos);
+  }
+}
+
+void CaptureRun::write_requested_barrier() {
+  std::optional<control::BarrierId> id;
+  if (m_options.control) {
+    emit_barrier();
+    id = control::BarrierId{m_run, m_checkpoint};
+  }
+  m_out.flush();
+  m_source.barrier_written(id);
 }
 
 void CaptureRun::idle_wait(Clock::time_point next_barrier) {
@@ -157,10 +214,18 @@ void CaptureRun::run() {
     if (step == Produced::done) {
       break;
     }
+    if (step == Produced::barrier) {
+      write_requested_barrier();
+      continue;
+    }
     now = Clock::now();
     if (now >= next_barrier) {
-      if (m_options.control && m_emit.events() != m_events_at_barrier) {
+      bool barrier = is_barrier_due();
+      if (barrier) {
         emit_barrier();
+      }
+      if (m_source.acknowledges_progress()) {
+        acknowledge_progress(barrier);
       }
       next_barrier = now + m_options.checkpoint_interval;
     }

@@ -275,6 +275,10 @@ std::string make_watermark(const Watermark& m) {
   return make([&](JsonWriter& w) { w.key("watermark").number(m.ts_ms); });
 }
 
+std::string make_schema(const Schema& s) {
+  return make([&](JsonWriter& w) { w.key("schema").raw(s.json); });
+}
+
 std::string make_end(const End& e) {
   return make([&](JsonWriter& w) {
     w.key("end").begin_object().key("checkpoint").number(e.checkpoint).end_object();

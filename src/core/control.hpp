@@ -78,6 +78,8 @@ Parsed parse_control(simdjson::ondemand::parser& parser, simdjson::padded_string
 std::string make_start(const Start& s);
 std::string make_checkpoint(const Checkpoint& c);
 std::string make_watermark(const Watermark& w);
+// `s.json` must be one valid JSON object (the schema: source, table, columns).
+std::string make_schema(const Schema& s);
 std::string make_end(const End& e);
 std::string make_abort(const Abort& a);
 

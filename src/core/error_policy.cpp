@@ -1,23 +1,15 @@
 #include "core/error_policy.hpp"
 
+#include "core/base64.hpp"
 #include "core/error.hpp"
 #include "core/json_writer.hpp"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <vector>
 
 namespace sluice::core {
 namespace {
 
 constexpr uint64_t k_logged_skips = 5;
-
-std::string base64(std::string_view data) {
-  std::vector<unsigned char> out(4 * ((data.size() + 2) / 3) + 1);
-  int n = EVP_EncodeBlock(out.data(), reinterpret_cast<const unsigned char*>(data.data()),
-                          static_cast<int>(data.size()));
-  return std::string(reinterpret_cast<const char*>(out.data()), static_cast<size_t>(n));
-}
 
 } // namespace
 
@@ -65,7 +57,7 @@ void BadData::report(std::string_view source, uint64_t line_number, std::string_
   if (is_valid_utf8(raw)) {
     w.key("raw").string(raw);
   } else {
-    w.key("raw_base64").string(base64(raw));
+    w.key("raw_base64").string(base64_encode(raw));
   }
   w.end_object();
   line.push_back('\n');

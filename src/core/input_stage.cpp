@@ -89,6 +89,8 @@ void InputStage::wait(InputHandler& handler) {
       auto now = Clock::now();
       if (now >= *timer) {
         handler.on_timer(now);
+        // The input is still idle: write out what the timer produced.
+        handler.on_idle();
         continue;
       }
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*timer - now).count();

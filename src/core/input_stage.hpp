@@ -40,6 +40,7 @@ class InputHandler {
   // A control record other than abort, in stream order.
   virtual void on_control(const Line& line, const control::Record& record) = 0;
   // The input has nothing more ready: write out what waits for more input.
+  // Also called after each on_timer() call made while the input is idle.
   virtual void on_idle() = 0;
   // When on_timer is next due, if ever.
   virtual std::optional<Clock::time_point> next_timer() const { return std::nullopt; }

@@ -9,7 +9,8 @@ namespace {
 
 class WriterEmit : public Emit {
  public:
-  WriterEmit(LineWriter& out, BadData& bad) : m_out(out), m_bad(bad) {}
+  WriterEmit(LineWriter& out, BadData& bad, const std::vector<ControlHook*>& hooks)
+      : m_out(out), m_bad(bad), m_hooks(hooks) {}
 
   void event(std::string_view text) override {
     m_out.write_line(text);
@@ -21,8 +22,11 @@ class WriterEmit : public Emit {
     ++m_events;
   }
   void control(std::string_view text, const control::Record& record) override {
-    if (std::holds_alternative<control::Checkpoint>(record)) {
+    if (const auto* barrier = std::get_if<control::Checkpoint>(&record)) {
       m_bad.sync();
+      for (ControlHook* hook : m_hooks) {
+        hook->before_barrier(*barrier);
+      }
     }
     m_out.write_line(text);
   }
@@ -31,13 +35,15 @@ class WriterEmit : public Emit {
  private:
   LineWriter& m_out;
   BadData& m_bad;
+  const std::vector<ControlHook*>& m_hooks;
   uint64_t m_events = 0;
 };
 
 class OperatorHandler : public InputHandler {
  public:
-  OperatorHandler(Operator& op, LineWriter& out, BadData& bad)
-      : m_op(op), m_out(out), m_bad(bad), m_emit(out, bad) {}
+  OperatorHandler(Operator& op, LineWriter& out, BadData& bad,
+                  const std::vector<ControlHook*>& hooks)
+      : m_op(op), m_out(out), m_bad(bad), m_hooks(hooks), m_emit(out, bad, hooks) {}
 
   void on_event(const Line& line, simdjson::ondemand::document& doc) override {
     std::string why;
@@ -46,6 +52,11 @@ class OperatorHandler : public InputHandler {
     }
   }
   void on_control(const Line& line, const control::Record& record) override {
+    if (const auto* start = std::get_if<control::Start>(&record)) {
+      for (ControlHook* hook : m_hooks) {
+        hook->on_start(*start);
+      }
+    }
     m_op.on_control(line, record, m_emit);
   }
   void on_idle() override { m_out.flush(); }
@@ -53,6 +64,9 @@ class OperatorHandler : public InputHandler {
   void on_timer(Clock::time_point now) override { m_op.on_timer(now, m_emit); }
   void on_finish() override {
     m_op.on_finish(m_emit);
+    for (ControlHook* hook : m_hooks) {
+      hook->on_finish();
+    }
     m_bad.sync();
     m_out.flush();
   }
@@ -69,6 +83,7 @@ class OperatorHandler : public InputHandler {
   Operator& m_op;
   LineWriter& m_out;
   BadData& m_bad;
+  const std::vector<ControlHook*>& m_hooks;
   WriterEmit m_emit;
 };
 
@@ -76,8 +91,13 @@ class OperatorHandler : public InputHandler {
 
 void run_operator(ByteSource& input, LineWriter& out, Operator& op, const InputOptions& options,
                   BadData& bad, const Log& log) {
+  run_operator(input, out, op, options, bad, log, {});
+}
+
+void run_operator(ByteSource& input, LineWriter& out, Operator& op, const InputOptions& options,
+                  BadData& bad, const Log& log, const std::vector<ControlHook*>& hooks) {
   auto started = Clock::now();
-  OperatorHandler handler(op, out, bad);
+  OperatorHandler handler(op, out, bad, hooks);
   InputStage stage(input, options, bad, log);
   try {
     stage.run(handler);

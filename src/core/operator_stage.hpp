@@ -20,6 +20,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::core {
 
@@ -60,9 +61,26 @@ class Operator {
   virtual std::string summary() const { return {}; }
 };
 
+// Work done around control records for stateful operators and side files
+// (DESIGN §4.2, §4.5), such as restoring saved state and persisting it.
+class ControlHook {
+ public:
+  virtual ~ControlHook() = default;
+  // A start record arrived; runs before the operator sees it.
+  virtual void on_start(const control::Start&) {}
+  // A checkpoint barrier is about to be written downstream, after the dead
+  // letters were synced: make durable what belongs to it.
+  virtual void before_barrier(const control::Checkpoint&) {}
+  // The input ended cleanly and the operator emitted what it held.
+  virtual void on_finish() {}
+};
+
 // Runs `op` from `input` to `out` until the input ends. Throws Error as
 // described above.
 void run_operator(ByteSource& input, LineWriter& out, Operator& op, const InputOptions& options,
                   BadData& bad, const Log& log);
+// The same, with hooks run in the order given.
+void run_operator(ByteSource& input, LineWriter& out, Operator& op, const InputOptions& options,
+                  BadData& bad, const Log& log, const std::vector<ControlHook*>& hooks);
 
 } // namespace sluice::core

@@ -517,5 +517,237 @@ TEST_CASE("capture stage points its output at /dev/null when it is done", "[core
   CHECK(st.st_rdev == null.st_rdev);
 }
 
+// A source whose position moves while it produces no events (a database whose
+// log advances without changes to the captured tables), and that can ask for
+// progress acknowledgements, start over, and emit its own control records.
+struct MovingSource : FakeSource {
+  int moves = 0;        // idle calls left that advance the position by 100
+  bool progress = false;
+  bool over = false;
+  bool beginning = false;
+  int extra = 0;
+  Produced produce(Emitter& out, Clock::time_point until) override {
+    if (calls == 0) {
+      out.control("{\"$sluice\":{\"schema\":{\"table\":\"t\",\"columns\":[]}}}");
+    }
+    Produced p = FakeSource::produce(out, until);
+    if (p != Produced::more && moves > 0) {
+      --moves;
+      extra += 100;
+      std::this_thread::sleep_for(std::chrono::milliseconds(3));
+      return Produced::idle;
+    }
+    return p;
+  }
+  std::string position() const override { return std::to_string(produced + extra); }
+  void seek_beginning() override {
+    beginning = true;
+    seek("null");
+  }
+  bool started_over() const override { return over; }
+  bool acknowledges_progress() const override { return progress; }
+};
+
+TEST_CASE("capture stage writes a barrier when the position moves without events",
+          "[core][capture_stage]") {
+  SignalReset reset;
+  MovingSource source;
+  source.total = 2;
+  source.per_call = 2;
+  source.moves = 10;
+  CaptureOptions options;
+  options.checkpoint_interval = std::chrono::milliseconds(5);
+  CaptureRun run;
+  run.run(source, options);
+  CHECK_FALSE(run.error);
+  Output out(run.path);
+  auto barriers = out.all<control::Checkpoint>();
+  REQUIRE(barriers.size() >= 3);
+  CHECK(barriers.back().pos == "1002");
+  for (size_t i = 1; i + 1 < barriers.size(); ++i) {
+    CHECK(barriers[i].pos != barriers[i - 1].pos); // interval barriers only when it moved
+  }
+  CHECK(out.events() == 2);
+}
+
+TEST_CASE("capture stage writes a source's own control records without counting them",
+          "[core][capture_stage]") {
+  SignalReset reset;
+  MovingSource source;
+  source.total = 1;
+  CaptureRun run;
+  run.run(source, CaptureOptions{});
+  CHECK_FALSE(run.error);
+  Output out(run.path);
+  REQUIRE(out.lines.size() == 5); // start, schema, event, final barrier, end
+  CHECK(std::holds_alternative<control::Schema>(out.records[1]));
+  CHECK(out.lines[2] == "{\"n\":1}");
+}
+
+TEST_CASE("capture stage asks for the very beginning while a sink has recorded nothing",
+          "[core][capture_stage]") {
+  SignalReset reset;
+  TempDir dir;
+  FileStore store(dir.file("app.ckpt"));
+  store.register_sink("fake-src", "sink-a", "null");
+  MovingSource source;
+  source.total = 1;
+  CaptureOptions options;
+  options.store = &store;
+  options.drain_timeout = std::chrono::milliseconds(1);
+  CaptureRun run;
+  run.run(source, options);
+  CHECK(source.beginning);
+
+  MovingSource plain;
+  plain.total = 1;
+  CaptureRun again;
+  again.run(plain, CaptureOptions{});
+  CHECK_FALSE(plain.beginning); // nothing registered: the source's own start
+}
+
+TEST_CASE("capture stage announces a source that started over with resume null",
+          "[core][capture_stage]") {
+  SignalReset reset;
+  TempDir dir;
+  FileStore store(dir.file("app.ckpt"));
+  StoreEntry a;
+  a.source = "fake-src";
+  a.sink = "sink-a";
+  a.barrier = BarrierId{"r0", 7};
+  a.pos = "7";
+  store.record(a);
+  MovingSource source;
+  source.total = 9;
+  source.over = true;
+  CaptureOptions options;
+  options.store = &store;
+  options.drain_timeout = std::chrono::milliseconds(1);
+  CaptureRun run;
+  run.run(source, options);
+  CHECK(source.sought == std::optional<std::string>("7"));
+  Output out(run.path);
+  const auto& start = std::get<control::Start>(out.records.front());
+  CHECK_FALSE(start.resume);
+  CHECK(start.pos == "null");
+}
+
+TEST_CASE("capture stage acknowledges written barriers while running without a store",
+          "[core][capture_stage]") {
+  SignalReset reset;
+  MovingSource source;
+  source.total = 2;
+  source.per_call = 2;
+  source.moves = 10;
+  source.progress = true;
+  CaptureOptions options;
+  options.checkpoint_interval = std::chrono::milliseconds(5);
+  CaptureRun run;
+  run.run(source, options);
+  CHECK_FALSE(run.error);
+  Output out(run.path);
+  auto barriers = out.all<control::Checkpoint>();
+  REQUIRE(source.acknowledged.size() >= 2);
+  CHECK(source.acknowledged.back() == "1002"); // the drain's final acknowledgement
+  for (const auto& pos : source.acknowledged) {
+    bool written = std::any_of(barriers.begin(), barriers.end(),
+                               [&](const control::Checkpoint& c) { return c.pos == pos; });
+    CHECK(written);
+  }
+}
+
+TEST_CASE("capture stage acknowledges what every sink recorded while running",
+          "[core][capture_stage]") {
+  SignalReset reset;
+  TempDir dir;
+  FileStore store(dir.file("app.ckpt"));
+  StoreEntry a;
+  a.source = "fake-src";
+  a.sink = "sink-a";
+  a.barrier = BarrierId{"r0", 3};
+  a.pos = "30";
+  StoreEntry b = a;
+  b.sink = "sink-b";
+  b.pos = "20";
+  store.record(a);
+  store.record(b);
+  MovingSource source;
+  source.total = 40;
+  source.progress = true;
+  source.sleep = std::chrono::milliseconds(1);
+  CaptureOptions options;
+  options.store = &store;
+  options.checkpoint_interval = std::chrono::milliseconds(5);
+  options.drain_timeout = std::chrono::milliseconds(1);
+  CaptureRun run;
+  run.run(source, options);
+  REQUIRE(run.error); // no sink records the final barrier
+  CHECK(source.acknowledged == std::vector<std::string>{"20"});
+}
+
+// Asks for a barrier once, after `at` events, and notes what barrier_written() got
+// and what stdout held by then.
+struct BarrierSource : FakeSource {
+  int at = 3;
+  std::string output_path;
+  bool asked = false;
+  std::vector<std::optional<BarrierId>> written;
+  std::string output_when_written;
+
+  Produced produce(Emitter& out, Clock::time_point until) override {
+    if (!asked && produced == at) {
+      asked = true;
+      return Produced::barrier;
+    }
+    return FakeSource::produce(out, until);
+  }
+  void barrier_written(const std::optional<BarrierId>& id) override {
+    written.push_back(id);
+    output_when_written = test::read_whole_file(output_path);
+  }
+};
+
+TEST_CASE("capture stage writes and flushes a barrier the source asks for",
+          "[core][capture_stage]") {
+  SignalReset reset;
+  BarrierSource source;
+  source.total = 5;
+  CaptureRun run;
+  source.output_path = run.path;
+  CaptureOptions options;
+  options.checkpoint_interval = std::chrono::hours(1);
+  run.run(source, options);
+  CHECK_FALSE(run.error);
+  Output out(run.path);
+  check_stream(out, source);
+  auto barriers = out.all<control::Checkpoint>();
+  REQUIRE(barriers.size() == 2); // the one asked for, and the final one
+  CHECK(barriers[0].pos == "3");
+  REQUIRE(source.written.size() == 1);
+  REQUIRE(source.written[0]);
+  CHECK(*source.written[0] == barriers[0].id());
+  auto lines = test::split_lines(source.output_when_written);
+  REQUIRE(lines.size() == 5); // start, three events, the barrier: all on stdout already
+  CHECK(lines.back() == out.lines[4]);
+}
+
+TEST_CASE("capture stage without control only flushes when the source asks for a barrier",
+          "[core][capture_stage]") {
+  SignalReset reset;
+  BarrierSource source;
+  source.total = 5;
+  CaptureRun run;
+  source.output_path = run.path;
+  CaptureOptions options;
+  options.control = false;
+  options.checkpoint_interval = std::chrono::hours(1);
+  run.run(source, options);
+  CHECK_FALSE(run.error);
+  REQUIRE(source.written.size() == 1);
+  CHECK_FALSE(source.written[0]);
+  CHECK(test::split_lines(source.output_when_written).size() == 3);
+  CHECK(Output(run.path).lines.size() == 5);
+}
+
 } // namespace
 } // namespace sluice::core

@@ -131,6 +131,18 @@ TEST_CASE("control schema and unknown records parse", "[core][control]") {
   }
 }
 
+TEST_CASE("control schema records round-trip through make_schema", "[core][control]") {
+  std::string schema =
+      R"({"source":"s","table":"public.orders","columns":[{"name":"id","type":"bigint","key":true}]})";
+  std::string line = make_schema({schema});
+  check_line(line);
+  CHECK(line == R"({"$sluice":{"schema":)" + schema + "}}");
+  auto p = parse(line);
+  REQUIRE(p.kind == Parsed::control);
+  REQUIRE(std::holds_alternative<Schema>(p.record));
+  CHECK(std::get<Schema>(p.record).json == schema);
+}
+
 TEST_CASE("control records tolerate whitespace and key order", "[core][control]") {
   auto p = parse(R"(  { "$sluice" : { "run" : "r", "checkpoint" : 3 , "source":"s"} } )");
   REQUIRE(p.kind == Parsed::control);

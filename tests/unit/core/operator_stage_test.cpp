@@ -6,6 +6,7 @@
 
 #include <catch2/catch.hpp>
 #include <fcntl.h>
+#include <thread>
 
 namespace sluice::core {
 namespace {
@@ -126,6 +127,94 @@ TEST_CASE("operator stage applies the error policy to refused events", "[core][o
   Run skipped = run(R"({"bad":1})" "\n" R"({"keep":true})" "\n", skip);
   CHECK(skipped.code == 0);
   CHECK(skipped.output == "{\"keep\":true}\n");
+}
+
+// Logs the calls of the hooks and of the operator, in order.
+struct LoggingHook : ControlHook {
+  std::vector<std::string>* log;
+  LineWriter* out;
+  void on_start(const control::Start& s) override { log->push_back("hook start " + s.run); }
+  void before_barrier(const control::Checkpoint& b) override {
+    // The barrier is not written yet.
+    bool written = out->buffer().find("\"checkpoint\":" + std::to_string(b.checkpoint)) !=
+                   std::string::npos;
+    log->push_back("hook barrier " + std::to_string(b.checkpoint) + (written ? " late" : ""));
+  }
+  void on_finish() override { log->push_back("hook finish"); }
+};
+
+struct LoggingOperator : TestOperator {
+  std::vector<std::string>* log;
+  void on_control(const Line& line, const control::Record& record, Emit& out) override {
+    if (std::holds_alternative<control::Start>(record)) {
+      log->push_back("operator start");
+    }
+    out.control(line.text, record);
+  }
+};
+
+TEST_CASE("operator stage runs hooks at the start record, before barriers and at the end",
+          "[core][operator_stage]") {
+  TempDir dir;
+  Fd out_fd = open_file(dir.file("out"), O_WRONLY | O_CREAT | O_TRUNC);
+  LineWriter out(out_fd.get(), "out");
+  std::string in = k_start + "\n" + R"({"keep":true})" + "\n" + k_barrier + "\n" + k_end + "\n";
+  ChunkSource source(in, 5);
+  Log log("test", true);
+  BadData bad(ErrorPolicy{}, log);
+  std::vector<std::string> calls;
+  LoggingOperator op;
+  op.log = &calls;
+  LoggingHook hook;
+  hook.log = &calls;
+  hook.out = &out;
+  run_operator(source, out, op, InputOptions{}, bad, log, {&hook});
+  out.flush();
+  CHECK(calls == std::vector<std::string>{"hook start r1", "operator start", "hook barrier 1",
+                                          "hook finish"});
+  CHECK(test::read_whole_file(dir.file("out")) == in);
+}
+
+// Holds each event until its timer fires.
+struct TimerOperator : Operator {
+  std::string held;
+  bool on_event(const Line& line, simdjson::ondemand::document&, Emit&, std::string*) override {
+    held = std::string(line.text);
+    return true;
+  }
+  std::optional<Clock::time_point> next_timer() const override {
+    if (held.empty()) {
+      return std::nullopt;
+    }
+    return Clock::time_point::min();
+  }
+  void on_timer(Clock::time_point, Emit& out) override {
+    out.event(held);
+    held.clear();
+  }
+};
+
+TEST_CASE("operator stage writes what a timer emits while the input is idle",
+          "[core][operator_stage]") {
+  TempDir dir;
+  test::Pipe pipe;
+  Fd out_fd = open_file(dir.file("out"), O_WRONLY | O_CREAT | O_TRUNC);
+  LineWriter out(out_fd.get(), "out");
+  FdSource in(pipe.read_end, "stdin");
+  Log log("test", true);
+  BadData bad(ErrorPolicy{}, log);
+  TimerOperator op;
+  std::thread stage([&] { run_operator(in, out, op, InputOptions{}, bad, log); });
+  std::string line = "{\"a\":1}\n";
+  write_all(pipe.write_end, line.data(), line.size(), "pipe");
+  std::string got;
+  for (int i = 0; i < 200 && got.empty(); ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    got = test::read_whole_file(dir.file("out"));
+  }
+  pipe.close_write();
+  stage.join();
+  CHECK(got == line); // written before the input ended
 }
 
 } // namespace
