@@ -1,5 +1,6 @@
 #include "connectors/stores.hpp"
 
+#include "connectors/postgres/pg_store.hpp"
 #include "connectors/sqlite/sqlite_store.hpp"
 #include "core/error.hpp"
 #include "core/file_store.hpp"
@@ -14,8 +15,7 @@ std::unique_ptr<core::CheckpointStore> open_store(const std::string& spec) {
     return std::make_unique<sqlite::SqliteStore>(spec.substr(7));
   }
   if (spec.rfind("postgresql://", 0) == 0 || spec.rfind("postgres://", 0) == 0) {
-    throw core::Error(core::ExitCode::usage,
-                      "--checkpoint postgresql://… needs the PostgreSQL connector (not in this build)");
+    return std::make_unique<postgres::PgStore>(spec);
   }
   if (spec.empty()) {
     throw core::Error(core::ExitCode::usage, "--checkpoint needs a file path or sqlite:DB");

@@ -1,5 +1,6 @@
 // Opens the CheckpointStore named by a --checkpoint value: `sqlite:DB` (the
-// table _sluice_checkpoints in that database), or a file path. Throws
+// table _sluice_checkpoints in that database), `postgresql://…` (the same
+// table in that PostgreSQL database), or a file path. Throws
 // Error(usage) for a spec this build cannot open.
 #pragma once
 

@@ -3,7 +3,7 @@
 //
 // Tables named "…customers" get customer rows ({customer_id, name, email,
 // country, phone, version}); every other table gets order rows ({<key column>,
-// customer: {name, email}, amount, status, items: [{sku, qty}] × 1-3, version}),
+// customer: {name, email, country}, amount, status, items: [{sku, qty}] × 1-3, version}),
 // kept lean so that a line averages under 350 bytes (DESIGN §7). Customer names
 // carry unicode, an emoji and, for a fraction of rows, a quote, a backslash, a
 // newline, a tab and a control character; strings go through
@@ -64,7 +64,7 @@ class RowWriter {
   void write_after(const Table& table, const Change& change, std::string* out) const;
   void write_order(const Table& table, const Change& change, std::string* out) const;
   void write_customer(const Table& table, const Change& change, std::string* out) const;
-  void write_person(uint64_t customer, std::string* out) const;
+  void write_person(uint64_t customer, bool country, std::string* out) const;
   uint64_t row_seed(const Change& change, uint64_t salt) const;
 
   uint64_t m_seed;

@@ -50,6 +50,10 @@ const SqliteSinkOptions& checked(const SqliteSinkOptions& o) {
     throw Error(ExitCode::usage,
                 "--raw keys rows by the event id: it cannot be combined with --upsert");
   }
+  if (o.raw && (o.if_newer || o.delete_mode != DeleteMode::remove)) {
+    throw Error(ExitCode::usage, "--raw lands events as they are: it cannot be combined with "
+                                 "--if-newer or --delete-mode");
+  }
   for (size_t i = 0; i < o.upsert.size(); ++i) {
     const auto& name = o.upsert[i].last_name();
     if (o.upsert[i].has_every()) {
@@ -79,6 +83,8 @@ void SqliteSink::Counts::add(const Counts& o) {
   truncates += o.truncates;
   landed += o.landed;
   duplicates += o.duplicates;
+  older += o.older;
+  ignored += o.ignored;
 }
 
 SqliteSink::SqliteSink(const SqliteSinkOptions& options)
@@ -124,6 +130,7 @@ void SqliteSink::forget_schema() {
   m_statements.clear();
   m_raw_insert = Stmt();
   m_store_table_ready = false;
+  m_bookkeeping_ready = false;
 }
 
 void SqliteSink::commit_transaction() {
@@ -180,8 +187,16 @@ std::string SqliteSink::summary() const {
     return fmt::format("{} events landed, {} duplicate ids ignored", m_total.landed,
                        m_total.duplicates);
   }
-  return fmt::format("{} rows upserted, {} appended, {} deleted, {} truncates", m_total.upserted,
-                     m_total.appended, m_total.deleted, m_total.truncates);
+  std::string s = fmt::format("{} rows upserted, {} appended, {} deleted, {} truncates",
+                              m_total.upserted, m_total.appended, m_total.deleted,
+                              m_total.truncates);
+  if (m_options.if_newer) {
+    s += fmt::format(", {} older changes skipped", m_total.older);
+  }
+  if (m_options.delete_mode == DeleteMode::ignore) {
+    s += fmt::format(", {} deletes ignored", m_total.ignored);
+  }
+  return s;
 }
 
 bool SqliteSink::write(const core::Line& line, od::document& doc, std::string* why) {
@@ -189,17 +204,25 @@ bool SqliteSink::write(const core::Line& line, od::document& doc, std::string* w
   if (m_options.raw) {
     return write_raw(line, doc, why);
   }
+  // Read before the row: reading it again later would overwrite the row's
+  // strings in the parser's buffer. Only a truncate may lack it.
+  std::string order_why;
+  bool has_order = !m_options.if_newer || read_order(doc, *m_options.if_newer, &m_order, &order_why);
   if (!m_row.read(doc, why)) {
     return false;
   }
-  switch (m_row.op()) {
-  case EventOp::truncate:
+  if (m_row.op() == EventOp::truncate) {
     return write_truncate(why);
-  case EventOp::remove:
-    return write_delete(why);
-  default:
-    return write_row(why);
   }
+  bool ruled = uses_rules() && !m_row.keys().empty();
+  if (ruled && !has_order) {
+    *why = order_why;
+    return false;
+  }
+  if (m_row.op() == EventOp::remove) {
+    return ruled ? write_ruled_delete(why) : write_delete(why);
+  }
+  return ruled ? write_ruled_row(why) : write_row(why);
 }
 
 bool SqliteSink::write_raw(const core::Line& line, od::document& doc, std::string* why) {
@@ -419,8 +442,11 @@ Stmt& SqliteSink::statement(char kind) {
 }
 
 // The SQL of statement `kind` over m_bind: 't' truncate, 'd' delete by key,
-// 'a' append, 'u' upsert.
+// 'a' append, 'u' upsert; upper case: the shared rules' (ruled_sql).
 std::string SqliteSink::statement_sql(char kind) {
+  if (kind >= 'A' && kind <= 'Z') {
+    return ruled_sql(kind);
+  }
   const std::string& table = m_schema.quoted_table();
   if (kind == 't') {
     return "DELETE FROM " + table;

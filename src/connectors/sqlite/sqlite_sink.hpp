@@ -13,15 +13,21 @@
 // write, which also notices schema changes made by others), WAL mode,
 // synchronous=NORMAL; a commit that records a position is made durable (the
 // log is synced) and, when the store is this database's own, carries the
-// position in the same transaction. Not thread-safe; throws Error (usage for
-// bad options, io for SQLite failures, data when the table cannot be keyed).
+// position in the same transaction. --delete-mode and --if-newer follow the
+// rules table sinks share (connectors/change_rules.hpp): soft deletes set
+// _sluice_deleted, --if-newer keeps each row's order in _sluice_order and a
+// hard delete's in the table _sluice_tombstones, and a change older than
+// either is skipped. Not thread-safe; throws Error (usage for bad options, io
+// for SQLite failures, data when the table cannot be keyed).
 #pragma once
 
+#include "connectors/change_rules.hpp"
 #include "connectors/sqlite/db.hpp"
 #include "connectors/sqlite/event_row.hpp"
 #include "connectors/sqlite/table_schema.hpp"
 #include "core/sink_stage.hpp"
 
+#include <optional>
 #include <string>
 #include <unordered_map>
 #include <vector>
@@ -33,6 +39,8 @@ struct SqliteSinkOptions {
   std::string table;
   std::vector<core::JsonPath> upsert; // key paths; none: the envelope's `key`
   bool raw = false;
+  DeleteMode delete_mode = DeleteMode::remove;
+  std::optional<core::JsonPath> if_newer;
 };
 
 class SqliteSink : public core::SinkTarget {
@@ -55,6 +63,8 @@ class SqliteSink : public core::SinkTarget {
     uint64_t truncates = 0;
     uint64_t landed = 0;
     uint64_t duplicates = 0;
+    uint64_t older = 0;   // --if-newer: skipped as older than the row or its tombstone
+    uint64_t ignored = 0; // --delete-mode ignore
     void add(const Counts& other);
   };
   // One column of the statement being built and the value bound to it.
@@ -81,6 +91,15 @@ class SqliteSink : public core::SinkTarget {
   Stmt& statement(char kind);
   std::string statement_sql(char kind);
   bool run(Stmt& stmt, std::string* why);
+  // The shared rules (sqlite_rules.cpp).
+  bool uses_rules() const;
+  bool write_ruled_row(std::string* why);
+  bool write_ruled_delete(std::string* why);
+  void ensure_bookkeeping();
+  void bind_order(Stmt& stmt, int index) const;
+  void bind_rule_params(Stmt& stmt);
+  std::string key_json() const;
+  std::string ruled_sql(char kind);
 
   SqliteSinkOptions m_options;
   std::string m_absolute;
@@ -108,6 +127,9 @@ class SqliteSink : public core::SinkTarget {
   bool m_store_table_ready = false;
   Stmt m_schema_version_query;
   int64_t m_schema_version = -1; // as of the current transaction's start
+  OrderValue m_order;             // --if-newer: the event's ordering value
+  std::string m_key_json;         // scratch: the event's key as tombstones name it
+  bool m_bookkeeping_ready = false;
 };
 
 } // namespace sluice::connectors::sqlite
