@@ -53,6 +53,12 @@ void add_sink_flags(CLI::App* app, CommonFlags& f) {
   app->add_flag("--strict", f.strict, "validate every line fully, not only its shape");
 }
 
+void add_operator_flags(CLI::App* app, CommonFlags& f) {
+  app->add_flag("--strict", f.strict, "validate every line fully, not only its shape");
+  add_reader_flags(app, f);
+  add_log_flags(app, f);
+}
+
 core::ErrorPolicy error_policy(const CommonFlags& f) {
   core::ErrorPolicy p;
   std::string why;
@@ -134,10 +140,16 @@ core::InputOptions input_options(const CommonFlags& f) {
 
 void run_capture_stage(const CommonFlags& f, const core::Log& log,
                        const std::function<std::unique_ptr<core::CaptureSource>()>& make_source) {
+  run_capture_stage(f, log, [&](core::CheckpointStore*) { return make_source(); });
+}
+
+void run_capture_stage(
+    const CommonFlags& f, const core::Log& log,
+    const std::function<std::unique_ptr<core::CaptureSource>(core::CheckpointStore*)>& make_source) {
   core::ErrorPolicy policy = error_policy(f);
   auto store = open_checkpoint(f);
   core::CaptureOptions options = capture_options(f, store.get());
-  auto source = make_source();
+  auto source = make_source(store.get());
   core::BadData bad(policy, log);
   core::LineWriter out(1, "stdout");
   core::run_capture(*source, out, bad, options, log);
@@ -153,6 +165,17 @@ void run_sink_stage(const CommonFlags& f, const core::Log& log,
   core::BadData bad(policy, log);
   core::FdSource in(0, "stdin");
   core::run_sink(in, *target, sink, input, bad, log);
+}
+
+void run_operator_stage(const CommonFlags& f, const core::Log& log,
+                        const std::function<std::unique_ptr<core::Operator>()>& make_operator) {
+  core::ErrorPolicy policy = error_policy(f);
+  core::InputOptions input = input_options(f);
+  auto op = make_operator();
+  core::BadData bad(policy, log);
+  core::FdSource in(0, "stdin");
+  core::LineWriter out(1, "stdout");
+  core::run_operator(in, out, *op, input, bad, log);
 }
 
 } // namespace sluice::cli

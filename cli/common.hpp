@@ -6,6 +6,7 @@
 #include "core/checkpoint_store.hpp"
 #include "core/error_policy.hpp"
 #include "core/input_stage.hpp"
+#include "core/operator_stage.hpp"
 #include "core/sink_stage.hpp"
 
 #include <CLI/CLI.hpp>
@@ -38,6 +39,8 @@ void add_reader_flags(CLI::App* app, CommonFlags& f);
 void add_capture_flags(CLI::App* app, CommonFlags& f);
 // --checkpoint, --source-id, --sink-id, --linger, --batch, --strict
 void add_sink_flags(CLI::App* app, CommonFlags& f);
+// Every flag an operator shares: --strict, then add_reader_flags and add_log_flags.
+void add_operator_flags(CLI::App* app, CommonFlags& f);
 
 core::ErrorPolicy error_policy(const CommonFlags& f);
 uint64_t max_line_size(const CommonFlags& f);
@@ -56,9 +59,18 @@ core::InputOptions input_options(const CommonFlags& f);
 // usage error is reported as such (exit 2) even when the source is missing too.
 void run_capture_stage(const CommonFlags& f, const core::Log& log,
                        const std::function<std::unique_ptr<core::CaptureSource>()>& make_source);
+// Likewise, for a source that reads the store itself (make_source gets it, or null).
+void run_capture_stage(
+    const CommonFlags& f, const core::Log& log,
+    const std::function<std::unique_ptr<core::CaptureSource>(core::CheckpointStore*)>& make_source);
 // Runs a sink reading stdin, likewise.
 void run_sink_stage(const CommonFlags& f, const core::Log& log,
                     const std::function<std::unique_ptr<core::SinkTarget>()>& make_target);
+
+// Runs an operator from stdin to stdout, likewise (make_operator is called after
+// the shared flags are checked).
+void run_operator_stage(const CommonFlags& f, const core::Log& log,
+                        const std::function<std::unique_ptr<core::Operator>()>& make_operator);
 
 // Throws Error(usage) with `message`.
 [[noreturn]] void usage_error(const std::string& message);

@@ -164,7 +164,7 @@ void add_completion(CLI::App& root, Commands& commands) {
   app->add_option("shell", *shell, "shell to complete for")->required()->check(CLI::IsMember({"bash"}));
   CLI::App* rootp = &root;
   commands.push_back({app, "completion",
-                      [rootp] {
+                      [rootp, shell] { // keeps the option's string alive
                         std::string s = bash_script(*rootp);
                         std::fwrite(s.data(), 1, s.size(), stdout);
                       },

@@ -135,10 +135,18 @@ int main(int argc, char** argv) {
   capture->require_subcommand(1);
   sluice::cli::add_capture_generate(*capture, commands);
   sluice::cli::add_capture_file(*capture, commands);
+  sluice::cli::add_capture_kafka(*capture, commands);
+  sluice::cli::add_capture_postgres(*capture, commands);
+  sluice::cli::add_capture_poll(*capture, commands);
   CLI::App* sink = app.add_subcommand("sink", "read NDJSON and deliver it to a destination");
   sink->require_subcommand(1);
   sluice::cli::add_sink_file(*sink, commands);
+  sluice::cli::add_sink_kafka(*sink, commands);
   sluice::cli::add_sink_sqlite(*sink, commands);
+  sluice::cli::add_sink_postgres(*sink, commands);
+  sluice::cli::add_transform(app, commands);
+  sluice::cli::add_dedupe(app, commands);
+  sluice::cli::add_reorder(app, commands);
   sluice::cli::add_completion(app, commands);
 
   if (report_unknown_command(app, argc, argv)) {

@@ -16,6 +16,8 @@ struct Flags {
   std::string table;
   std::vector<std::string> upsert;
   bool raw = false;
+  std::string delete_mode = "delete";
+  std::string if_newer;
 };
 
 std::vector<core::JsonPath> key_paths(const std::vector<std::string>& values) {
@@ -40,6 +42,20 @@ void run(const Flags& f) {
   o.table = f.table;
   o.upsert = key_paths(f.upsert);
   o.raw = f.raw;
+  std::string why;
+  if (!connectors::parse_delete_mode(f.delete_mode, &o.delete_mode, &why)) {
+    usage_error(why);
+  }
+  if (!f.if_newer.empty()) {
+    core::JsonPath path;
+    if (!core::JsonPath::parse(f.if_newer, &path, &why)) {
+      usage_error("--if-newer: " + why);
+    }
+    if (path.has_every()) {
+      usage_error("--if-newer: a path cannot hold [*]");
+    }
+    o.if_newer = path;
+  }
   run_sink_stage(f.common, log, [&] { return std::make_unique<connectors::sqlite::SqliteSink>(o); });
 }
 
@@ -64,6 +80,15 @@ void add_sink_sqlite(CLI::App& sink, Commands& commands) {
       ->type_name("PATH");
   app->add_flag("--raw", flags->raw,
                 "land each event as (id, event text), ignoring ids already stored");
+  app->add_option("--delete-mode", flags->delete_mode,
+                  "what a delete does: delete the row, soft (set _sluice_deleted) or ignore")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"delete", "soft", "ignore"}))
+      ->type_name("MODE");
+  app->add_option("--if-newer", flags->if_newer,
+                  "apply a change only if this ordering field is not older than the stored row's "
+                  "(deletes leave tombstones)")
+      ->type_name("PATH");
   add_sink_flags(app, flags->common);
   add_reader_flags(app, flags->common);
   add_log_flags(app, flags->common);

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 require_tool groff mandoc python3 sqlite3 cmp
 
 MAN_DIR=$SLUICE_SOURCE_DIR/man
-PAGES=(sluice.1 sluice-capture.1 sluice-sink.1 sluice-events.7)
+PAGES=(sluice.1 sluice-capture.1 sluice-sink.1 sluice-dedupe.1 sluice-reorder.1 sluice-transform.1 sluice-events.7)
 COMPLETION=$SLUICE_SOURCE_DIR/completions/sluice.bash
 EXIT_CODES="0 2 65 69 70 74 75 130 143"
 
@@ -169,6 +169,9 @@ def cmd_leaf(words):
     lines = page_lines(page)
     opts = section(lines, "OPTIONS")
     own = subsection(opts, " ".join(path))
+    if not own and len(path) == 1:
+        # A page of its own (sluice-dedupe.1): OPTIONS is the command's, up to any subsection.
+        own = opts[:next((i for i, l in enumerate(opts) if l.startswith(".Ss ")), len(opts))]
     if not own:
         err(f"{page}: OPTIONS has no subsection '.Ss {' '.join(path)}'")
     options = check_options(path, page, own, subsection(opts, "Common options"))
@@ -189,7 +192,7 @@ def cmd_leaf(words):
     if not mine:
         err(f"{page}: SYNOPSIS has no line for '{' '.join(path)}'")
         return
-    shown = fl(mine[0])
+    shown = set().union(*(fl(b) for b in mine))  # a command may have several forms
     for n in sorted(shown - real):
         err(f"{page}: SYNOPSIS of '{' '.join(path)}' shows {n}, which is not one of its flags")
     for o in options:
@@ -256,7 +259,8 @@ def cmd_exit_codes(want):
         err(f"sluice.1 EXIT STATUS lists {sorted(codes, key=int)}, expected {sorted(want, key=int)}")
     if not any("RestartPreventExitStatus=2 65" in l for l in lines):
         err("sluice.1 lacks the systemd line RestartPreventExitStatus=2 65")
-    for page in ("sluice-capture.1", "sluice-sink.1"):
+    for page in ("sluice-capture.1", "sluice-sink.1", "sluice-dedupe.1", "sluice-reorder.1",
+                 "sluice-transform.1"):
         listed = set()
         for l in section(page_lines(page), "EXIT STATUS"):
             if l.startswith(".It "):
@@ -296,7 +300,7 @@ def cmd_readme_links():
         if f"man/{page}" not in links:
             err(f"README.md does not link man/{page}")
     names = {" ".join(p) for p in leaves()}
-    for m in re.findall(r"`sluice (capture \w+|sink \w+)", text):
+    for m in re.findall(r"`sluice (capture \w+|sink \w+|transform)", text):
         if m not in names:
             err(f"README.md names 'sluice {m}', which is not a subcommand")
     for n in names:
@@ -370,12 +374,32 @@ test_capture_file_flags_match_the_man_page() {
   docs_py leaf capture file
 }
 
+test_capture_kafka_flags_match_the_man_page() {
+  docs_py leaf capture kafka
+}
+
+test_sink_kafka_flags_match_the_man_page() {
+  docs_py leaf sink kafka
+}
+
 test_sink_file_flags_match_the_man_page() {
   docs_py leaf sink file
 }
 
 test_sink_sqlite_flags_match_the_man_page() {
   docs_py leaf sink sqlite
+}
+
+test_dedupe_flags_match_the_man_page() {
+  docs_py leaf dedupe
+}
+
+test_reorder_flags_match_the_man_page() {
+  docs_py leaf reorder
+}
+
+test_transform_flags_match_the_man_page() {
+  docs_py leaf transform
 }
 
 test_man_pages_name_only_real_flags() {
@@ -422,9 +446,13 @@ test_bash_completion_completes_subcommands_flags_and_values() {
   bash -c 'source "$1" && complete -p sluice' complete "$COMPLETION" | grep -q -- '-F _sluice sluice' \
     || fail "sourcing the script does not register _sluice for sluice"
   expect_completion "sluice ca" "capture"
-  expect_completion "sluice " "capture sink"
-  expect_completion "sluice capture " "file generate"
-  expect_completion "sluice sink " "file sqlite"
+  expect_completion "sluice " "capture dedupe reorder sink transform"
+  expect_completion "sluice capture " "file generate kafka postgres"
+  expect_completion "sluice sink " "file kafka sqlite"
+  expect_completion "sluice capture kafka --for" "--format"
+  expect_completion "sluice capture kafka -t orders --format " "envelope value"
+  expect_completion "sluice sink kafka --compress " "lz4 none zstd"
+  expect_completion "sluice sink kafka --topic-" "--topic-from"
   expect_completion "sluice sink sqlite --up" "--upsert"
   expect_completion "sluice capture generate --dup" "--dup-rate"
   expect_completion "sluice capture generate --checkpoint-" "--checkpoint-interval"
@@ -437,6 +465,9 @@ test_bash_completion_completes_subcommands_flags_and_values() {
   expect_completion "sluice capture file --checkpoint " "other.json state.ckpt"
   expect_completion "sluice sink sqlite shop.db --checkpoint st" "state.ckpt"
   expect_completion "sluice capture file o" "other.json"
+  expect_completion "sluice dedupe --max" "--max-keys --max-line-size"
+  expect_completion "sluice reorder --on-full " "emit fail"
+  expect_completion "sluice reorder --lateness 2s --gap" "--gap-timeout"
 }
 
 test_bash_completion_continues_after_a_boolean_flag() {
@@ -445,6 +476,8 @@ test_bash_completion_continues_after_a_boolean_flag() {
   expect_completion "sluice sink sqlite shop.db --raw --up" "--upsert"
   expect_completion "sluice capture file -q --for" "--format"
   expect_completion "sluice sink file out.ndjson --strict --compress " "none zstd"
+  expect_completion "sluice capture kafka -e --me" "--meta"
+  expect_completion "sluice dedupe --exact --reset-state --dup" "--duplicates"
 }
 
 test_completion_flags_are_the_help_flags() {

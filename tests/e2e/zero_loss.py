@@ -10,19 +10,75 @@ exactly the input's ids, and the upsert table equals the state computed here
 with Python's sqlite3 by applying every input event in order. At least a third
 of the kills must land while the sink holds events past its last recorded
 barrier (checked from outside just before the kill, and logged).
+
+Two more configurations run four stages (issue 5): `capture file | dedupe
+--state S | reorder --lateness 2s | sink file OUT` (file store) and the same
+into `sink sqlite --raw` (sqlite store in the sink's database). Their input is
+the generated file with event times compressed 20x, so that 2 s of lateness
+holds ~40k events and barriers stay held back in reorder for a while. Kills go
+to every stage, most to reorder and sink, and those wait until a barrier is
+held back (dedupe saved, in this run, a barrier the sink has not recorded: read
+from outside, from the state directory and the store). The check: the output
+holds each distinct input event exactly once, nothing lost, nothing doubled;
+at least half of the reorder and sink kills landed while a barrier was held.
 """
 import argparse
 import bisect
 import json
 import os
 import random
+import re
+import shutil
 import signal
 import sqlite3
+import struct
 import subprocess
 import sys
 import time
 
-CONFIGS = [(store, sink) for store in ("file", "sqlite") for sink in ("upsert", "raw", "file")]
+CONFIGS = [(store, sink, False) for store in ("file", "sqlite") for sink in ("upsert", "raw", "file")]
+# Four-stage pipelines: capture | dedupe --state | reorder | sink.
+CONFIGS += [("file", "file", True), ("sqlite", "raw", True)]
+CHAIN_STAGES = ["capture", "dedupe", "reorder", "sink"]
+TIME_COMPRESSION = 20
+
+
+def compress_times(src, dst, factor=TIME_COMPRESSION):
+    """Copies src with every top-level ts moved towards the first: t0 + (ts - t0) / factor."""
+    pat = re.compile(rb'"ts":(\d+)')
+    lines = open(src, "rb").read().split(b"\n")[:-1]
+    t0 = min(int(pat.search(l).group(1)) for l in lines)
+    with open(dst, "wb") as out:
+        for l in lines:
+            m = pat.search(l)
+            ts = t0 + (int(m.group(1)) - t0) // factor
+            out.write(l[:m.start(1)] + str(ts).encode() + l[m.end(1):] + b"\n")
+
+
+def journal_newest(state_dir):
+    """(run, checkpoint) of the newest version dedupe saved (format: src/core/state_record.hpp)."""
+    try:
+        names = sorted(n for n in os.listdir(state_dir)
+                       if n.startswith("segment-") and n.endswith(".sjl"))
+    except OSError:
+        return None
+    newest = None
+    for name in names:
+        try:
+            with open(os.path.join(state_dir, name), "rb") as f:
+                while True:
+                    fixed = f.read(40)
+                    if len(fixed) < 40 or fixed[:4] != b"SLJ1":
+                        break
+                    run_len, sides_len, payload_len, _seq, checkpoint = struct.unpack("<IIQQQ", fixed[8:])
+                    run = f.read(run_len)
+                    if len(run) < run_len:
+                        break
+                    f.seek(sides_len + 8 + payload_len + 8, os.SEEK_CUR)
+                    newest = (run.decode(), checkpoint)
+        except OSError:
+            pass
+    return newest
 
 
 class Input:
@@ -85,9 +141,11 @@ def norm_db_cell(v):
 
 
 class Config:
-    def __init__(self, args, inp, store, sink, root):
-        self.args, self.inp, self.store, self.sink = args, inp, store, sink
-        self.dir = os.path.join(root, f"{store}-{sink}")
+    def __init__(self, args, inp, store, sink, root, chain=False):
+        self.args, self.inp, self.store, self.sink, self.chain = args, inp, store, sink, chain
+        self.stages = CHAIN_STAGES if chain else ["capture", "sink"]
+        self.dir = os.path.join(root, f"{store}-{sink}" + ("-chain" if chain else ""))
+        self.state = os.path.join(self.dir, "dedupe-state")
         os.makedirs(self.dir, exist_ok=True)
         self.db = os.path.join(self.dir, "target.db")
         self.out = os.path.join(self.dir, "out.ndjson")
@@ -98,6 +156,9 @@ class Config:
         else:
             self.spec = "sqlite:" + self.db   # same database: one transaction
         self.name = f"{store} store, sink {'sqlite --' + sink if sink != 'file' else 'file'}"
+        if chain:
+            self.name = f"{store} store, capture | dedupe | reorder | sink " + \
+                ("sqlite --" + sink if sink != "file" else "file")
         self.log = open(os.path.join(self.dir, "stderr.log"), "ab")
 
     def commands(self):
@@ -110,14 +171,25 @@ class Config:
             snk = [b, "sink", "sqlite", self.db, "--table", "orders"]
             snk += ["--raw"] if self.sink == "raw" else ["--upsert", "key.order_id"]
         snk += ["--checkpoint", self.spec, "--quiet"]
-        return cap, snk
+        if not self.chain:
+            return cap, snk
+        ded = [b, "dedupe", "--state", self.state, "--checkpoint", self.spec, "--quiet"]
+        reo = [b, "reorder", "--lateness", "2s", "--quiet"]
+        return cap, ded, reo, snk
 
     def start(self):
-        cap, snk = self.commands()
-        c = subprocess.Popen(cap, stdout=subprocess.PIPE, stderr=self.log)
-        s = subprocess.Popen(snk, stdin=c.stdout, stderr=self.log)
-        c.stdout.close()
-        return {"capture": c, "sink": s}
+        procs = {}
+        prev = None
+        commands = self.commands()
+        for i, (name, cmd) in enumerate(zip(self.stages, commands)):
+            last = i == len(commands) - 1
+            p = subprocess.Popen(cmd, stdin=prev, stdout=None if last else subprocess.PIPE,
+                                 stderr=self.log)
+            if prev is not None:
+                prev.close()
+            prev = p.stdout
+            procs[name] = p
+        return procs
 
     # -- what the store says --------------------------------------------------
     def recorded(self):
@@ -164,6 +236,29 @@ class Config:
         except (OSError, sqlite3.Error):
             return None
 
+    def recorded_barrier(self):
+        """(run, checkpoint) the sink recorded, or None."""
+        try:
+            if self.spec.startswith("sqlite:"):
+                con = sqlite3.connect("file:" + self.spec[7:] + "?mode=ro", uri=True, timeout=5)
+                try:
+                    r = con.execute("SELECT run, checkpoint FROM _sluice_checkpoints "
+                                    "WHERE run IS NOT NULL").fetchone()
+                finally:
+                    con.close()
+                return (r[0], r[1]) if r else None
+            es = [e for e in json.load(open(self.spec))["entries"] if "run" in e]
+            return (es[0]["run"], es[0]["checkpoint"]) if es else None
+        except (OSError, ValueError, sqlite3.Error):
+            return None
+
+    def barrier_held(self, baseline):
+        """True when dedupe saved, in this run (its newest version moved since
+        `baseline`), a barrier the sink has not recorded: it is on its way, held back
+        in reorder (where 2 s of lateness keeps it) or in a pipe."""
+        newest = journal_newest(self.state)
+        return newest is not None and newest != baseline and newest != self.recorded_barrier()
+
     def holds_unrecorded(self, baseline):
         """True when the sink has committed, in this run (its holdings moved since
         `baseline`), events past its last recorded barrier."""
@@ -180,7 +275,8 @@ class Config:
         # Bytes per second the pipeline moves, learnt from the attempts so far: kills
         # must land before the input runs out, whatever the machine's speed.
         speed = 50e6
-        kills, held, by_stage = 0, 0, {"capture": 0, "sink": 0}
+        kills, held, by_stage = 0, 0, {s: 0 for s in self.stages}
+        self.aimed = {"kills": 0, "held": 0}  # kills of reorder and sink (four stages)
         attempts = 0
         while kills < self.args.kills:
             attempts += 1
@@ -190,20 +286,30 @@ class Config:
             remaining = max(len(self.inp.data) - done_before, 1)
             window = min(self.args.max_delay,
                          remaining / speed / (self.args.kills - kills + 1))
-            baseline = (self.sink_state() or (None,))[0]
+            if self.chain:
+                baseline = journal_newest(self.state)
+                holding = lambda: self.barrier_held(baseline)
+                victim = rnd.choices(self.stages, weights=[1, 1, 3, 3])[0]
+                # Kills of reorder and sink always wait for a barrier held back.
+                aim = victim in ("reorder", "sink") or kills % 2 == 0
+            else:
+                baseline = (self.sink_state() or (None,))[0]
+                holding = lambda: self.holds_unrecorded(baseline)
+                victim = rnd.choice(["capture", "sink"])
+                aim = kills % 2 == 0  # every other kill waits for unrecorded events
             procs = self.start()
             t0 = time.monotonic()
-            victim = rnd.choice(["capture", "sink"])
-            if kills % 2 == 0:  # every other kill waits for unrecorded events
-                # Aimed: wait until the sink holds events past its last barrier.
+            if aim:
+                # Aimed: wait until the sink holds events past its last barrier (four
+                # stages: until a barrier is held back on its way to the sink).
                 deadline = t0 + 5
                 while time.monotonic() < deadline and procs[victim].poll() is None:
-                    if self.holds_unrecorded(baseline):
+                    if holding():
                         break
                     time.sleep(0.002)
             else:
                 time.sleep(rnd.uniform(0, window))
-            was_holding = self.holds_unrecorded(baseline)
+            was_holding = holding()
             landed = procs[victim].poll() is None
             if landed:
                 procs[victim].send_signal(signal.SIGKILL)
@@ -219,16 +325,16 @@ class Config:
                     for q in procs.values():
                         q.kill()
                     raise SystemExit(f"{self.name}: {name} hung after {victim} was killed")
-            other = "sink" if victim == "capture" else "capture"
             if landed:
                 if codes[victim] != -signal.SIGKILL:
                     # It exited by itself just before the signal.
                     landed = False
-                elif codes[other] not in (0, 75):
-                    raise SystemExit(f"{self.name}: {other} exited {codes[other]} after "
-                                     f"{victim} was killed (expected 75 or 0); see {self.log.name}")
+                for other in self.stages:
+                    if landed and other != victim and codes[other] not in (0, 75):
+                        raise SystemExit(f"{self.name}: {other} exited {codes[other]} after "
+                                         f"{victim} was killed (expected 75 or 0); see {self.log.name}")
             if not landed:
-                if codes != {"capture": 0, "sink": 0}:
+                if any(c != 0 for c in codes.values()):
                     raise SystemExit(f"{self.name}: pipeline exited {codes} without a kill")
                 # The input ran out before the kills did: check this end state, then
                 # start the configuration over.
@@ -239,15 +345,20 @@ class Config:
             kills += 1
             by_stage[victim] += 1
             held += was_holding
+            if self.chain and victim in ("reorder", "sink"):
+                self.aimed["kills"] += 1
+                self.aimed["held"] += was_holding
+            what = "a barrier held back" if self.chain else "sink held unrecorded events"
             print(f"  kill {kills}/{self.args.kills}: {victim} at {at * 1000:.0f} ms "
-                  f"(sink held unrecorded events: {'yes' if was_holding else 'no'})", flush=True)
+                  f"({what}: {'yes' if was_holding else 'no'})", flush=True)
         procs = self.start()
         codes = {n: p.wait(timeout=600) for n, p in procs.items()}
-        if codes != {"capture": 0, "sink": 0}:
+        if any(c != 0 for c in codes.values()):
             raise SystemExit(f"{self.name}: final run exited {codes}; see {self.log.name}")
         return kills, held, by_stage
 
     def reset(self):
+        shutil.rmtree(self.state, ignore_errors=True)
         for path in (self.out, self.db, self.db + "-wal", self.db + "-shm", self.spec,
                      self.spec + ".lock"):
             path = path[7:] if path.startswith("sqlite:") else path
@@ -255,7 +366,33 @@ class Config:
                 if os.path.exists(p):
                     os.remove(p)
 
+    def verify_chain(self):
+        """Each distinct input event exactly once (dedupe drops the input's repeats)."""
+        first = {}
+        for raw in self.inp.data.split(b"\n")[:-1]:
+            first.setdefault(json.loads(raw)["id"], raw)
+        if self.sink == "file":
+            got = open(self.out, "rb").read().split(b"\n")[:-1]
+            ids = [json.loads(l)["id"] for l in got]
+            doubled = len(ids) - len(set(ids))
+            missing = len(set(first) - set(ids))
+            if doubled or missing or sorted(got) != sorted(first.values()):
+                raise SystemExit(f"{self.name}: {len(got)} events out, {len(first)} distinct in: "
+                                 f"{doubled} doubled, {missing} missing")
+            return f"{len(got)} events, each distinct input event exactly once"
+        con = sqlite3.connect(self.db)
+        rows = con.execute("SELECT id, event FROM orders").fetchall()
+        ids = [r[0] for r in rows]
+        if len(ids) != len(set(ids)) or set(ids) != set(first):
+            raise SystemExit(f"{self.name}: raw ids differ: {len(set(ids))} stored, "
+                             f"{len(first)} distinct in the input")
+        if any(json.loads(e)["id"] != i for i, e in rows):
+            raise SystemExit(f"{self.name}: raw rows hold another event than their id")
+        return f"{len(ids)} raw rows, each distinct input event exactly once"
+
     def verify(self):
+        if self.chain:
+            return self.verify_chain()
         if self.sink == "file":
             got = open(self.out, "rb").read()
             if got != self.inp.data:
@@ -303,9 +440,14 @@ def main():
     args = ap.parse_args()
     print(f"zero-loss: seed {args.seed}, {args.kills} kills per configuration", flush=True)
     inp = Input(args.input)
+    chain_inp = None
     failed = False
-    for index, (store, sink) in enumerate(CONFIGS):
-        cfg = Config(args, inp, store, sink, args.workdir)
+    for index, (store, sink, chain) in enumerate(CONFIGS):
+        if chain and chain_inp is None:
+            path = os.path.join(args.workdir, "input-compressed.ndjson")
+            compress_times(args.input, path)
+            chain_inp = Input(path)
+        cfg = Config(args, chain_inp if chain else inp, store, sink, args.workdir, chain)
         cfg.seed = args.seed + index
         if args.only and args.only not in cfg.name:
             continue
@@ -313,11 +455,16 @@ def main():
         start = time.monotonic()
         kills, held, by_stage = cfg.chaos()
         result = cfg.verify()
-        print(f"  {kills} kills (capture {by_stage['capture']}, sink {by_stage['sink']}), "
-              f"{held} while the sink held unrecorded events; {result} "
+        stages = ", ".join(f"{s} {by_stage[s]}" for s in cfg.stages)
+        what = "a barrier was held back" if chain else "the sink held unrecorded events"
+        print(f"  {kills} kills ({stages}), {held} while {what}; {result} "
               f"({time.monotonic() - start:.1f}s)", flush=True)
-        if held * 3 < kills:
+        if not chain and held * 3 < kills:
             print(f"  FAIL: fewer than a third of the kills hit the sink holding unrecorded events")
+            failed = True
+        if chain and cfg.aimed["held"] * 2 < cfg.aimed["kills"]:
+            print(f"  FAIL: fewer than half of the {cfg.aimed['kills']} kills of reorder and sink "
+                  f"landed while a barrier was held back")
             failed = True
     sys.exit(1 if failed else 0)
 
