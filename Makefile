@@ -1,17 +1,19 @@
 # Thin wrapper around CMake and ctest; see README.md.
 BUILD ?= build
 JOBS ?= 2
+PREFIX ?= /usr/local
 CTEST_JOBS ?= 2
+PREFIX ?= /usr/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: build, then what the tests and benchmarks run against.
 BUILD_PKGS := g++ cmake make pkg-config git libcli11-dev libsimdjson-dev libfmt-dev \
   libzstd-dev catch2 libsqlite3-dev libssl-dev libxxhash-dev
 TEST_PKGS := zstd sqlite3 python3 jq groff mandoc bash-completion util-linux procps \
-  coreutils diffutils
+  coreutils diffutils zsh fish
 BENCH_PKGS := gojq miller gawk hyperfine linux-perf
 
-.PHONY: all build deps deps-bench demo check bench chaos clean
+.PHONY: all build deps deps-bench demo check bench chaos install clean
 
 all: build
 
@@ -37,6 +39,10 @@ bench: deps-bench build
 chaos: deps build
 	@VERBOSE=1 SLUICE=$(BUILD)/sluice CHAOS_KILLS=$${CHAOS_KILLS:-200} CHAOS_EVENTS=$${CHAOS_EVENTS:-1000000} \
 	  bash tests/e2e/zero_loss.sh
+
+# DESTDIR (from the environment or the command line) stages the files elsewhere.
+install: build
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD)

@@ -14,9 +14,9 @@ _sluice_flags() {
     "") echo "-h --help -V --version" ;;
     "capture") echo "-h --help" ;;
     "capture generate") echo "-h --help --count --rate --seed --dup-rate --disorder --max-lateness --keys --tables --start-ts --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control -q --quiet" ;;
-    "capture file") echo "-h --help --format --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --on-error --max-line-size -q --quiet" ;;
+    "capture file") echo "-h --help --format -F --follow --poll-interval --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --on-error --max-line-size -q --quiet" ;;
     "sink") echo "-h --help" ;;
-    "sink file") echo "-h --help --compress --level --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
+    "sink file") echo "-h --help --compress --level --rotate-size --rotate-interval --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
     "sink sqlite") echo "-h --help --table --upsert --raw --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
   esac
 }
@@ -38,6 +38,7 @@ _sluice_values() {
     "capture generate|--checkpoint-interval") echo "@file" ;;
     "capture generate|--drain-timeout") echo "@file" ;;
     "capture file|--format") echo "ndjson lines" ;;
+    "capture file|--poll-interval") echo "@file" ;;
     "capture file|--checkpoint") echo "@file" ;;
     "capture file|--source-id") echo "@file" ;;
     "capture file|--checkpoint-interval") echo "@file" ;;
@@ -46,6 +47,8 @@ _sluice_values() {
     "capture file|--max-line-size") echo "@file" ;;
     "sink file|--compress") echo "zstd none" ;;
     "sink file|--level") echo "@file" ;;
+    "sink file|--rotate-size") echo "@file" ;;
+    "sink file|--rotate-interval") echo "@file" ;;
     "sink file|--checkpoint") echo "@file" ;;
     "sink file|--source-id") echo "@file" ;;
     "sink file|--sink-id") echo "@file" ;;
