@@ -112,7 +112,9 @@ size_t FileInput::read_zstd(char* buf, size_t size) {
 }
 
 FramePos FileInput::frame_position(uint64_t offset) const {
-  while (m_frames.size() > 1 && m_frames[1].second <= offset) {
+  // An offset where a frame ends stays in that frame: the next frame may not exist
+  // yet (the end of the file), and a resume there would not see the zstd magic.
+  while (m_frames.size() > 1 && m_frames[1].second < offset) {
     m_frames.pop_front();
   }
   if (m_frames.empty()) {

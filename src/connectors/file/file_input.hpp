@@ -53,7 +53,8 @@ class FileInput : public core::ByteSource {
   // Skips `bytes` of content (decompressed for zstd); false when the input is shorter.
   bool skip(uint64_t bytes);
   // The frame holding content offset `offset` (content bytes since raw_start),
-  // which must not be older than the last offset asked for. zstd only.
+  // which must not be older than the last offset asked for; an offset where a
+  // frame ends is in that frame (in_frame = its content size). zstd only.
   FramePos frame_position(uint64_t offset) const;
 
  private:

@@ -66,8 +66,7 @@ std::string framed_lines(int count, size_t chunk, std::vector<uint64_t>* starts,
   return test::zstd_frames(chunks, starts);
 }
 
-TEST_CASE("file cursor numbers lines and their offsets across reads",
-          "[connectors][file_cursor]") {
+TEST_CASE("file cursor numbers lines and their offsets across reads", "[connectors][file_cursor]") {
   TempDir dir;
   SECTION("blank lines, CRLF and a last line without newline") {
     write_whole_file(dir.file("a.log"), "{\"a\":1}\n\n{\"a\":2}\r\n{\"a\":3}");
@@ -353,7 +352,8 @@ TEST_CASE("file cursor following a zstd file from its end reads frames appended 
           "[connectors][file_cursor]") {
   TempDir dir;
   std::string path = dir.file("a.log");
-  write_whole_file(path, test::zstd_frames({test::numbered_lines(1, 5), test::numbered_lines(6, 5)}));
+  write_whole_file(path,
+                   test::zstd_frames({test::numbered_lines(1, 5), test::numbered_lines(6, 5)}));
   FileCursor first(path, k_max_line, true);
   REQUIRE(take(first).size() == 10);
   FilePos pos = first.position();

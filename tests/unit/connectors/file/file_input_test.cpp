@@ -4,6 +4,7 @@
 #include "file_test_support.hpp"
 
 #include <catch2/catch.hpp>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -228,8 +229,7 @@ TEST_CASE("file input started at a plain offset reads from there", "[connectors]
   CHECK(input.raw_offset() == content.size());
 }
 
-TEST_CASE("file input fails on truncated zstd data unless it follows",
-          "[connectors][file_input]") {
+TEST_CASE("file input fails on truncated zstd data unless it follows", "[connectors][file_input]") {
   TempDir dir;
   std::vector<std::string> chunks = {test::numbered_lines(1, 500), noisy_text(20000, 3)};
   std::vector<uint64_t> starts;
