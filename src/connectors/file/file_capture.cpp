@@ -35,7 +35,8 @@ std::string absolute_path(const std::string& path, bool must_exist) {
   if (realpath(dir.empty() ? "/" : dir.c_str(), buf) == nullptr) {
     core::throw_errno("resolve " + dir);
   }
-  return std::string(buf) + "/" + path.substr(path.rfind('/') + 1);
+  std::string parent = buf;
+  return (parent == "/" ? "" : parent) + "/" + path.substr(path.rfind('/') + 1);
 }
 
 bool parse_object(simdjson::dom::parser& parser, std::string_view json, simdjson::dom::object* o) {

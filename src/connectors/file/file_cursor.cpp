@@ -41,10 +41,15 @@ bool read_file_pos(simdjson::dom::object o, FilePos* pos) {
 
 FileCursor::FileCursor(const std::string& path, uint64_t max_line_size, bool follow)
     : m_path(path), m_max_line_size(max_line_size), m_follow(follow) {
-  if (path != "-") {
-    m_identity = identify(path, k_fingerprint_bytes, &m_compressed);
-  }
   restart(0, 0, 0);
+  if (path == "-") {
+    return;
+  }
+  // The identity of the file just opened, not of whatever the path names by now
+  // (a rotation may fall in between); a compressed file is hashed decompressed.
+  m_compressed = m_input->is_zstd();
+  m_identity = m_compressed ? identify(path, k_fingerprint_bytes, &m_compressed)
+                            : identify_open(m_input->fd(), path, k_fingerprint_bytes);
 }
 
 void FileCursor::restart(uint64_t raw_start, uint64_t base_offset, uint64_t base_line) {
@@ -56,10 +61,10 @@ void FileCursor::restart(uint64_t raw_start, uint64_t base_offset, uint64_t base
   m_frame_shift = 0;
 }
 
-bool FileCursor::seek(const FilePos& pos) {
+bool FileCursor::seek(const FilePos& pos, bool allow_copy) {
   bool compressed = false;
   FileIdentity now = identify(m_path, pos.identity.fp_len, &compressed);
-  if (!now.same_file(pos.identity, compressed)) {
+  if (!now.same_file(pos.identity, compressed || allow_copy)) {
     return false;
   }
   // Start at the frame holding the offset when the position knows it.

@@ -38,9 +38,11 @@ class FileCursor {
   // Opens `path` ("-" is stdin) at its beginning.
   FileCursor(const std::string& path, uint64_t max_line_size, bool follow);
 
-  // Moves to `pos` when it names this file; false (and unchanged) when the file's
-  // identity differs or it is shorter than pos.offset.
-  bool seek(const FilePos& pos);
+  // Moves to `pos` when it names this file; false when the file's identity
+  // differs (the cursor is then unchanged) or it is shorter than pos.offset (the
+  // cursor is then back at the start). `allow_copy` accepts a file with another
+  // inode but the same first bytes (a rotated copy, as copytruncate makes).
+  bool seek(const FilePos& pos, bool allow_copy = false);
   // As LineReader::next, with line numbers counted from the file's first line.
   core::ReadStatus next(core::Line* line);
   bool fill() { return m_reader->fill(); }

@@ -31,7 +31,10 @@ FileIdentity identify(const std::string& path, uint64_t fp_len, bool* compressed
       }
       have += n;
     }
-  } catch (const core::Error&) {
+  } catch (const core::Error& e) {
+    if (e.code() != core::ExitCode::data) {
+      throw; // only corrupt or cut zstd data leaves a usable start
+    }
   }
   id.fp_len = have;
   id.fp = fmt::format("{:016x}", XXH64(head.data(), have, 0));

@@ -15,9 +15,11 @@ struct FileIdentity {
   uint64_t fp_len = 0; // content bytes hashed
   std::string fp;      // 16 hex digits
   bool operator==(const FileIdentity&) const = default;
-  // Same content start; the inode must match too unless the file is compressed.
-  bool same_file(const FileIdentity& other, bool compressed) const {
-    return fp_len == other.fp_len && fp == other.fp && (compressed || inode == other.inode);
+  // Same content start, and the same inode unless `by_content` (a compressed or
+  // copied file: its inode changed). An empty start proves nothing by content.
+  bool same_file(const FileIdentity& other, bool by_content) const {
+    return fp_len == other.fp_len && fp == other.fp &&
+           (inode == other.inode || (by_content && fp_len > 0));
   }
 };
 

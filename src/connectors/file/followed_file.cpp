@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <filesystem>
 #include <sys/stat.h>
+#include <tuple>
 #include <vector>
 
 namespace sluice::connectors::file {
@@ -18,12 +19,33 @@ bool ends_with(const std::string& s, const std::string& suffix) {
   return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
 }
 
+// The N of "app.log.N" or "app.log.N.zst" (up to 3 digits), else 0.
+int64_t rotation_number(const std::string& name, const std::string& base) {
+  std::string suffix = name.substr(base.size() + 1);
+  if (ends_with(suffix, ".zst")) {
+    suffix.resize(suffix.size() - 4);
+  }
+  if (suffix.empty() || suffix.size() > 3 ||
+      suffix.find_first_not_of("0123456789") != std::string::npos) {
+    return 0;
+  }
+  return std::stoll(suffix);
+}
+
 // Rotated siblings of `path` ("app.log.1", "app.log-20241124", "app.log.2.zst"),
 // oldest first. Compressions sluice cannot read are left out.
 std::vector<std::string> rotated_siblings(const std::string& path) {
   fs::path p(path);
   std::string base = p.filename().string();
-  std::vector<std::pair<fs::file_time_type, std::string>> found;
+  struct Found {
+    fs::file_time_type time;
+    int64_t age; // logrotate's numbered suffix: app.log.2 is older than app.log.1
+    std::string name;
+    bool operator<(const Found& o) const {
+      return std::tie(time, o.age, name) < std::tie(o.time, age, o.name);
+    }
+  };
+  std::vector<Found> found;
   std::error_code ec;
   for (const auto& entry : fs::directory_iterator(p.parent_path(), ec)) {
     std::string name = entry.path().filename().string();
@@ -33,12 +55,14 @@ std::vector<std::string> rotated_siblings(const std::string& path) {
         ends_with(name, ".lz4") || !entry.is_regular_file(ec)) {
       continue;
     }
-    found.emplace_back(entry.last_write_time(ec), entry.path().string());
+    found.push_back({entry.last_write_time(ec), rotation_number(name, base), entry.path().string()});
   }
+  // Oldest first: by mtime, and where mtimes tie (coarse timestamps) by the
+  // rotation number, higher is older; date suffixes tie-break by name.
   std::sort(found.begin(), found.end());
   std::vector<std::string> out;
   for (auto& f : found) {
-    out.push_back(std::move(f.second));
+    out.push_back(std::move(f.name));
   }
   return out;
 }
@@ -104,7 +128,8 @@ void FollowedFile::find_resume_file(const FollowPos& pos) {
     } catch (const core::Error&) {
       continue;
     }
-    if (!cursor->seek(pos.file)) {
+    // A rotated sibling may be a copy of the file (copytruncate): match it by content.
+    if (!cursor->seek(pos.file, candidates[i] != m_path)) {
       continue;
     }
     if (candidates[i] != m_path) {

@@ -351,3 +351,60 @@ TEST_CASE("followed file reads the path from its start when the checkpointed fil
 
 } // namespace
 } // namespace sluice::connectors::file
+
+namespace sluice::connectors::file {
+namespace {
+
+TEST_CASE("followed file orders siblings with equal mtimes by rotation number",
+          "[connectors][followed_file]") {
+  TempDir dir;
+  core::Log log("capture file", true);
+  std::string path = dir.file("x.log");
+  write_whole_file(path, test::numbered_lines(1, 3));
+  FollowPos pos;
+  {
+    FollowedFile first(path, k_max_line, log);
+    first.seek(std::nullopt);
+    Reader reader(first);
+    CHECK(reader.take(2).size() == 2);
+    pos = first.position();
+  }
+  // Rotated twice while stopped, within one second: same mtimes everywhere.
+  REQUIRE(rename(path.c_str(), dir.file("x.log.2").c_str()) == 0);
+  write_whole_file(dir.file("x.log.1"), test::numbered_lines(10, 2));
+  write_whole_file(path, test::numbered_lines(20, 1));
+  for (const char* name : {"x.log.2", "x.log.1", "x.log"}) {
+    test::age_file(dir.file(name), 100);
+  }
+  FollowedFile followed(path, k_max_line, log);
+  followed.seek(pos);
+  Reader reader(followed);
+  CHECK(texts(reader.take()) == line_texts(3, 1) + line_texts(10, 2) + line_texts(20, 1));
+}
+
+TEST_CASE("followed file resumes in a copy made by copytruncate", "[connectors][followed_file]") {
+  TempDir dir;
+  core::Log log("capture file", true);
+  std::string path = dir.file("x.log");
+  write_whole_file(path, test::numbered_lines(1, 4));
+  FollowPos pos;
+  {
+    FollowedFile first(path, k_max_line, log);
+    first.seek(std::nullopt);
+    Reader reader(first);
+    CHECK(reader.take(2).size() == 2);
+    pos = first.position();
+  }
+  // copytruncate while stopped: a copy with a new inode, the original cut to zero.
+  write_whole_file(dir.file("x.log.1"), test::numbered_lines(1, 4));
+  test::age_file(dir.file("x.log.1"), 100);
+  write_whole_file(path, test::numbered_lines(50, 1));
+  FollowedFile followed(path, k_max_line, log);
+  followed.seek(pos);
+  CHECK(followed.current_name() == dir.file("x.log.1"));
+  Reader reader(followed);
+  CHECK(texts(reader.take()) == line_texts(3, 2) + line_texts(50, 1));
+}
+
+} // namespace
+} // namespace sluice::connectors::file
