@@ -1,20 +1,22 @@
 # Thin wrapper around CMake and ctest; see README.md.
 BUILD ?= build
 JOBS ?= 2
+PREFIX ?= /usr/local
 CTEST_JOBS ?= 2
+PREFIX ?= /usr/local
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: build, then what the tests and benchmarks run against.
 BUILD_PKGS := g++ cmake make pkg-config git libcli11-dev libsimdjson-dev libfmt-dev \
   libzstd-dev catch2 libsqlite3-dev libssl-dev libxxhash-dev libre2-dev libpq-dev librdkafka-dev
 TEST_PKGS := zstd sqlite3 python3 jq groff mandoc bash-completion util-linux procps \
-  coreutils diffutils openssl postgresql-15 postgresql-15-wal2json kcat
+  coreutils diffutils openssl postgresql-15 postgresql-15-wal2json kcat zsh fish
 BENCH_PKGS := gojq miller gawk hyperfine linux-perf time
 FUZZ_PKGS := clang-14 libfuzzer-14-dev
 FUZZ_BUILD ?= build-fuzz
 FUZZ_RUNS ?= 300000
 
-.PHONY: all build deps deps-bench demo check bench chaos fuzz clean
+.PHONY: all build deps deps-bench demo check bench chaos fuzz install clean
 
 all: build
 
@@ -51,6 +53,10 @@ fuzz: deps
 	  -DSLUICE_FUZZ=ON -DBUILD_TESTING=OFF >/dev/null
 	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target fuzz_expr_parser fuzz_line_reader
 	@bash tests/fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_RUNS)
+
+# DESTDIR (from the environment or the command line) stages the files elsewhere.
+install: build
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD) --prefix $(PREFIX)
 
 clean:
 	rm -rf $(BUILD)

@@ -13,6 +13,8 @@ struct Flags {
   CommonFlags common;
   std::vector<std::string> files;
   std::string format = "ndjson";
+  bool follow = false;
+  std::string poll_interval = "1s";
 };
 
 void run(const Flags& f) {
@@ -26,6 +28,19 @@ void run(const Flags& f) {
   o.paths = f.files;
   o.lines = f.format == "lines";
   o.max_line_size = max_line_size(f.common);
+  o.follow = f.follow;
+  o.poll_interval = duration_flag("--poll-interval", f.poll_interval);
+  if (o.poll_interval.count() <= 0) {
+    usage_error("--poll-interval must be more than 0");
+  }
+  for (const auto& path : f.files) {
+    if (f.follow && path == "-") {
+      usage_error("stdin (-) cannot be followed: --follow takes files");
+    }
+  }
+  if (f.follow && f.files.empty()) {
+    usage_error("--follow needs files to follow");
+  }
   if (!f.common.source_id.empty()) {
     o.source_id = f.common.source_id;
   }
@@ -49,6 +64,12 @@ void add_capture_file(CLI::App& capture, Commands& commands) {
       ->capture_default_str()
       ->check(CLI::IsMember({"ndjson", "lines"}))
       ->type_name("FORMAT");
+  app->add_flag("-F,--follow", flags->follow,
+                "follow the files like tail -F: appends, rotation, truncation; never ends");
+  app->add_option("--poll-interval", flags->poll_interval,
+                  "with --follow: how often to look at the files besides inotify wake-ups")
+      ->capture_default_str()
+      ->type_name("DURATION");
   add_capture_flags(app, flags->common);
   add_reader_flags(app, flags->common);
   add_log_flags(app, flags->common);

@@ -14,12 +14,12 @@ _sluice_flags() {
     "") echo "-h --help -V --version" ;;
     "capture") echo "-h --help" ;;
     "capture generate") echo "-h --help --count --rate --seed --dup-rate --disorder --max-lateness --keys --tables --start-ts --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control -q --quiet" ;;
-    "capture file") echo "-h --help --format --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --on-error --max-line-size -q --quiet" ;;
+    "capture file") echo "-h --help --format -F --follow --poll-interval --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --on-error --max-line-size -q --quiet" ;;
     "capture kafka") echo "-h --help -b --brokers -X --property -F --config --retries -t --topic -G --group -p --partition -o --offset -c --count -e --exit-at-end --meta --format --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --on-error --max-line-size -q --quiet" ;;
     "capture postgres") echo "-h --help --slot --publication --tables --row-filter --snapshot --temporary-slot --stream-large --time-format --heartbeat --stop-at --max-ack-lag --max-ack-stall --retries --password-env --password-file --on-error --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control -q --quiet" ;;
     "capture poll") echo "-h --help --table --timestamp-column --incrementing-column --interval --delay --limit --time-format --password-env --password-file --on-error --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control -q --quiet" ;;
     "sink") echo "-h --help" ;;
-    "sink file") echo "-h --help --compress --level --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
+    "sink file") echo "-h --help --compress --level --rotate-size --rotate-interval --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
     "sink kafka") echo "-h --help -b --brokers -X --property -F --config --retries -t --topic --topic-from --key --headers --partition --compress --format --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
     "sink sqlite") echo "-h --help --table --upsert --raw --delete-mode --if-newer --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
     "sink postgres") echo "-h --help --table --upsert --delete-mode --if-newer --create --raw --password-env --password-file --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
@@ -46,6 +46,7 @@ _sluice_values() {
     "capture generate|--checkpoint-interval") echo "@file" ;;
     "capture generate|--drain-timeout") echo "@file" ;;
     "capture file|--format") echo "ndjson lines" ;;
+    "capture file|--poll-interval") echo "@file" ;;
     "capture file|--checkpoint") echo "@file" ;;
     "capture file|--source-id") echo "@file" ;;
     "capture file|--checkpoint-interval") echo "@file" ;;
@@ -110,6 +111,8 @@ _sluice_values() {
     "capture poll|--drain-timeout") echo "@file" ;;
     "sink file|--compress") echo "zstd none" ;;
     "sink file|--level") echo "@file" ;;
+    "sink file|--rotate-size") echo "@file" ;;
+    "sink file|--rotate-interval") echo "@file" ;;
     "sink file|--checkpoint") echo "@file" ;;
     "sink file|--source-id") echo "@file" ;;
     "sink file|--sink-id") echo "@file" ;;

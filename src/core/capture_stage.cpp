@@ -152,9 +152,13 @@ void CaptureRun::idle_wait(Clock::time_point next_barrier) {
     return;
   }
   int timeout = static_cast<int>(std::chrono::duration_cast<milliseconds>(until - now).count()) + 1;
-  pollfd p{m_source.wait_fd(), POLLIN, 0};
   // A negative fd is ignored by poll(), which then only sleeps (EINTR on a signal).
-  poll(&p, 1, timeout);
+  // stdout is watched too (no events asked: POLLERR comes anyway) so that an idle
+  // capture notices at once that downstream went away, not at its next write.
+  pollfd p[2] = {{m_source.wait_fd(), POLLIN, 0}, {m_out.fd(), 0, 0}};
+  if (poll(p, 2, timeout) > 0 && (p[1].revents & (POLLERR | POLLHUP)) != 0) {
+    throw Error::broken_pipe();
+  }
 }
 
 void CaptureRun::close_stdout() {

@@ -154,6 +154,19 @@ void LineReader::make_room() {
   m_begin = m_end = m_scanned = 0;
 }
 
+void LineReader::end_input() {
+  if (m_eof) {
+    return;
+  }
+  m_eof = true;
+  if (m_discarding) {
+    m_discarding = false;
+    m_offset += m_discarded;
+    m_too_long_ready = true;
+    m_too_long_terminated = false;
+  }
+}
+
 bool LineReader::fill() {
   if (m_eof) {
     return false;
@@ -161,12 +174,8 @@ bool LineReader::fill() {
   make_room();
   size_t n = m_source.read(m_buffer.get() + m_end, m_capacity - m_end);
   if (n == 0) {
-    m_eof = true;
-    if (m_discarding) {
-      m_discarding = false;
-      m_offset += m_discarded;
-      m_too_long_ready = true;
-      m_too_long_terminated = false;
+    if (!m_follow) {
+      end_input();
     }
     return false;
   }

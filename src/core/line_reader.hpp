@@ -49,8 +49,14 @@ class LineReader {
 
   // The next buffered line; never reads.
   ReadStatus next(Line* line);
-  // Reads once from the source (blocking if it blocks); false at end of input.
+  // Reads once from the source (blocking if it blocks); false at end of input, or
+  // when following and the source has nothing more yet.
   bool fill();
+  // Following a growing file: a read of 0 bytes means "nothing yet", and a last
+  // line without its newline is held until the newline comes or end_input().
+  void set_follow(bool follow) { m_follow = follow; }
+  // The source will give nothing more: a held last line becomes a line.
+  void end_input();
   // True when next() can return a line or the end without reading.
   bool has_buffered_line() const;
   // Bytes of the source consumed by the lines returned so far.
@@ -73,6 +79,7 @@ class LineReader {
   uint64_t m_offset = 0;  // source offset of m_begin
   uint64_t m_line_number = 0;
   bool m_eof = false;
+  bool m_follow = false;
   bool m_at_start = true;
   // Discarding the rest of an over-long line; its prefix waits in m_too_long.
   bool m_discarding = false;

@@ -220,4 +220,39 @@ test_abort_record_stops_the_sink_with_its_code() {
   expect_contains err 'stopped: upstream capture file exited 65'
 }
 
+test_sink_rotates_files_by_size_and_age() {
+  gen 30000 >in.ndjson
+  sluice capture file in.ndjson --checkpoint c.json --checkpoint-interval 50ms \
+    | sluice sink file 'out-%Y%m%dT%H%M%S.ndjson' --rotate-size 100KiB --checkpoint c.json
+  cat out-*.ndjson | cmp - in.ndjson
+  expect_exit 2 sluice sink file out.ndjson --rotate-size 1MiB </dev/null 2>err
+  expect_contains err 'strftime'
+  expect_exit 2 sluice sink file - --rotate-interval 1s </dev/null 2>err
+  # By age, zstd, without a store: every file is a complete zstd stream.
+  (for i in 1 2 3; do gen 1000 "$i"; sleep 1.1; done) | sluice capture file \
+    | sluice sink file 'age-%H%M%S.ndjson.zst' --rotate-interval 1s --linger 10ms
+  [ "$(ls age-*.ndjson.zst | wc -l)" -ge 2 ] || fail "no rotation by age"
+  for f in age-*.ndjson.zst; do zstd -tq "$f"; done
+  (for i in 1 2 3; do gen 1000 "$i"; done) | cmp - <(for f in age-*.ndjson.zst; do zstd -dcq "$f"; done)
+}
+
+test_rotating_sink_loses_and_doubles_nothing_under_sigkill() {
+  local args=(--count 200000 --rate 60000 --start-ts 1732406400000)
+  local i victim
+  for i in 1 2 3 4 5; do
+    "$SLUICE" capture generate "${args[@]}" --checkpoint c.json --checkpoint-interval 50ms \
+      --drain-timeout 2s 2>>err | "$SLUICE" sink file 'out-%Y%m%dT%H%M%S.ndjson' \
+      --rotate-size 1MiB --checkpoint c.json 2>>err &
+    sleep "0.$((RANDOM % 9 + 1))"
+    victim=$([ $((RANDOM % 2)) = 0 ] && echo "capture generate" || echo "sink file out-")
+    pkill -KILL -f "$SLUICE $victim" || true
+    wait || true
+  done
+  sluice capture generate "${args[@]}" --checkpoint c.json \
+    | sluice sink file 'out-%Y%m%dT%H%M%S.ndjson' --rotate-size 1MiB --checkpoint c.json
+  [ "$(ls out-*.ndjson | wc -l)" -ge 2 ] || fail "no rotation happened"
+  sluice capture generate "${args[@]}" --no-control >want.ndjson
+  cat out-*.ndjson | cmp - want.ndjson
+}
+
 run_tests

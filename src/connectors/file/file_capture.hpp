@@ -1,20 +1,22 @@
 // FileCapture: `sluice capture file` — NDJSON (or text lines) from files or
 // stdin, plain or zstd, validated fully (DESIGN §5).
 //
-// Files are read in the order given. A position is the file's index, the byte
-// offset after the last line (decompressed bytes for zstd, which resumes by
-// reading from the start and skipping) and the line number, plus the file's
-// identity (inode and a fingerprint of its first bytes): a file that is no
-// longer the one checkpointed is read again from its beginning, with a warning.
+// Without --follow the files are read once, in the order given; a position is
+// the file's index plus its FilePos (offset, line, identity, zstd frame). With
+// --follow every file is followed like `tail -F` (FollowedFile), all at once,
+// woken by inotify (and a poll interval for file systems without it); a
+// position holds every file's FollowPos. A file that is no longer the one
+// checkpointed is read again from its beginning, with a warning.
 // Not thread-safe; throws Error.
 #pragma once
 
-#include "connectors/file/file_identity.hpp"
-#include "connectors/file/file_input.hpp"
+#include "connectors/file/dir_watch.hpp"
+#include "connectors/file/file_cursor.hpp"
+#include "connectors/file/followed_file.hpp"
 #include "core/capture_stage.hpp"
 #include "core/json_check.hpp"
-#include "core/line_reader.hpp"
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -27,6 +29,8 @@ struct FileCaptureOptions {
   bool lines = false;             // --format lines: wrap each line as {"data":"…"}
   uint64_t max_line_size = 256ull << 20;
   std::optional<std::string> source_id;
+  bool follow = false;
+  std::chrono::microseconds poll_interval{1000000};
 };
 
 class FileCapture : public core::CaptureSource {
@@ -39,22 +43,24 @@ class FileCapture : public core::CaptureSource {
   core::Produced produce(core::Emitter& out, core::Clock::time_point until) override;
   std::string position() const override;
   int wait_fd() const override;
+  std::optional<core::Clock::time_point> wake_at() const override;
 
  private:
   void open_file(size_t index);
-  void emit_line(core::Emitter& out, const core::Line& line);
+  void seek_followed(const std::string& pos);
+  core::Produced produce_followed(core::Emitter& out, core::Clock::time_point until);
+  void emit(core::Emitter& out, core::ReadStatus status, const core::Line& line,
+            const std::string& name);
 
   FileCaptureOptions m_options;
   const core::Log& m_log;
   std::vector<std::string> m_absolute; // paths as identified in the source id
-  size_t m_index = 0;                  // file being read
-  std::unique_ptr<FileInput> m_input;
-  std::unique_ptr<core::LineReader> m_reader;
-  FileIdentity m_identity;
-  uint64_t m_base_offset = 0; // offset where the reader started (after a seek)
-  uint64_t m_base_line = 0;   // lines before the reader started
-  uint64_t m_offset = 0;      // offset after the last line emitted
-  uint64_t m_line = 0;        // line number of the last line emitted
+  // Without --follow: the file being read.
+  size_t m_index = 0;
+  std::unique_ptr<FileCursor> m_cursor;
+  // With --follow: every file.
+  std::vector<std::unique_ptr<FollowedFile>> m_followed;
+  std::unique_ptr<DirWatch> m_watch;
   core::JsonChecker m_checker;
 };
 
