@@ -14,8 +14,9 @@ help_flags() {
     subs=$(sluice "$leaf" --help | awk '/^Subcommands:/{f=1;next} f&&NF{print $1}')
     for sub in ${subs:-""}; do
       # shellcheck disable=SC2086
-      sluice $leaf $sub --help | grep -oE '(^|[ ,])--?[a-zA-Z][a-zA-Z0-9-]*' \
-        | sed -E 's/^[ ,]//' | sort -u | sed "s/^/$leaf${sub:+ $sub}|/"
+      # the names column only (descriptions may mention -N or --x as text)
+      sluice $leaf $sub --help | awk '/^ +-/{print $1}' | tr ',' '\n' \
+        | grep -E '^--?[a-zA-Z]' | sort -u | sed "s/^/$leaf${sub:+ $sub}|/"
     done
   done
 }
@@ -55,7 +56,7 @@ fish_complete() {
 
 test_fish_completes_subcommands_flags_and_values() {
   expect_eq "$(fish_complete 'sluice ca')" "capture" "sluice ca"
-  expect_eq "$(fish_complete 'sluice sink ')" "file sqlite" "sluice sink"
+  expect_eq "$(fish_complete 'sluice sink ')" "file kafka postgres sqlite" "sluice sink"
   expect_eq "$(fish_complete 'sluice capture file --fo')" "--follow --format" "--fo"
   expect_eq "$(fish_complete 'sluice sink file --compress ')" "none zstd" "--compress values"
 }
