@@ -128,6 +128,13 @@ std::vector<StepSpec> steps_in_order(CLI::App *app, const Flags &f) {
       } else if (!core::split_list(value, &spec.items, &why)) {
         usage_error(std::string(flag.name) + ": " + why);
       }
+      // A list flag repeated right after itself is one list: `--select a
+      // --select b` is `--select a,b` (two selects in a row would keep nothing).
+      if (flag.list && !steps.empty() && steps.back().kind == flag.kind) {
+        auto &items = steps.back().items;
+        items.insert(items.end(), spec.items.begin(), spec.items.end());
+        continue;
+      }
       steps.push_back(std::move(spec));
     }
   }
@@ -139,8 +146,17 @@ void run(CLI::App *app, const Flags &f) {
   ops::transform::TransformOptions o;
   o.steps = steps_in_order(app, f);
   bool hashes = false;
+  bool unwraps = false;
   for (const auto &s : o.steps) {
     hashes |= s.kind == StepSpec::Kind::hash;
+    unwraps |= s.kind == StepSpec::Kind::unwrap;
+  }
+  // Settings of a step that is not there would be silently ignored.
+  if (f.keep_meta && !unwraps) {
+    usage_error("--keep-meta goes with --unwrap");
+  }
+  if (app->count("--sep") > 0 && !f.flatten) {
+    usage_error("--sep goes with --flatten");
   }
   o.hash_key = hash_key(f, hashes);
   o.separator = f.sep;

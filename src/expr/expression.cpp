@@ -4,6 +4,7 @@
 #include "core/units.hpp"
 #include "expr/lexer.hpp"
 
+#include <algorithm>
 #include <deque>
 #include <fmt/format.h>
 
@@ -21,6 +22,13 @@ struct Expression::Impl {
 };
 
 namespace {
+
+// Deeper expressions are refused, so that neither the parser nor the
+// evaluator (which recurse once per level) can run out of stack: parentheses,
+// calls, lists and unary operators nest at most k_max_nesting levels, and a
+// chain such as `a or b or c …` has at most k_max_depth terms.
+constexpr size_t k_max_nesting = 64;
+constexpr size_t k_max_depth = 1000;
 
 struct FnInfo {
   const char *name;
@@ -74,6 +82,11 @@ public:
       *error = {peek().column, fmt::format("unexpected '{}'", peek().text)};
       return false;
     }
+    if (m_too_deep) {
+      *error = {m_deep_column,
+                fmt::format("the expression is more than {} operations deep", k_max_depth)};
+      return false;
+    }
     m_x.root = root;
     return true;
   }
@@ -94,9 +107,29 @@ private:
     return fail(t.column, fmt::format("expected {}, found '{}'", expected, t.text));
   }
 
+  // Adds a node; notes the first one deeper than k_max_depth (a long chain
+  // `a + b + c …` is built by a loop, not by recursion, so depth is counted here).
   size_t add(Node n) {
+    size_t depth = 1;
+    for (size_t a : n.args) {
+      depth = std::max(depth, m_depth[a] + 1);
+    }
+    if (depth > k_max_depth && !m_too_deep) {
+      m_too_deep = true;
+      m_deep_column = n.column;
+    }
+    m_depth.push_back(depth);
     m_x.nodes.push_back(std::move(n));
     return m_x.nodes.size() - 1;
+  }
+
+  // Guards the parser's own recursion (parentheses, calls, lists, unary chains).
+  bool enter(size_t column) {
+    if (++m_nesting > k_max_nesting) {
+      return fail(column, fmt::format("the expression is nested more than {} levels deep",
+                                      k_max_nesting));
+    }
+    return true;
   }
   size_t binary(Op op, size_t column, size_t a, size_t b) {
     Node n;
@@ -107,6 +140,15 @@ private:
   }
 
   bool or_expr(size_t *out) {
+    if (!enter(peek().column)) {
+      return false;
+    }
+    bool ok = or_chain(out);
+    --m_nesting;
+    return ok;
+  }
+
+  bool or_chain(size_t *out) {
     if (!and_expr(out)) {
       return false;
     }
@@ -142,7 +184,12 @@ private:
     }
     size_t column = take().column;
     size_t arg = 0;
-    if (!not_expr(&arg)) {
+    if (!enter(column)) {
+      return false;
+    }
+    bool ok = not_expr(&arg);
+    --m_nesting;
+    if (!ok) {
       return false;
     }
     Node n;
@@ -258,7 +305,12 @@ private:
       return number_literal(t.column, std::move(text), out);
     }
     size_t arg = 0;
-    if (!unary(&arg)) {
+    if (!enter(column)) {
+      return false;
+    }
+    bool ok = unary(&arg);
+    --m_nesting;
+    if (!ok) {
       return false;
     }
     Node n;
@@ -470,6 +522,10 @@ private:
   std::vector<Token> m_t;
   size_t m_pos = 0;
   ParseError m_error;
+  std::vector<size_t> m_depth; // per node: the depth of its subtree
+  size_t m_nesting = 0;
+  bool m_too_deep = false;
+  size_t m_deep_column = 0;
 };
 
 Expression::Expression() : m_impl(std::make_unique<Impl>()) {}

@@ -4,9 +4,12 @@
 // parse() tokenizes and parses the whole text, checks function names, arities
 // and literal arguments (regular expressions are compiled once here with RE2),
 // and reports the first error with its column, for the caret message of
-// format_parse_error. The paths an expression reads are listed by paths(); the
-// caller binds them to slots of a core::PathSet and evaluates with the values it
-// extracted (see expr/eval.hpp). env("VAR") names are resolved once, before the
+// format_parse_error. Parentheses, calls, lists and unary operators nest at
+// most 64 levels and a chain of operators is at most 1000 deep: deeper
+// expressions are parse errors, so evaluation cannot exhaust the stack. The
+// paths an expression reads are listed by paths(); the caller binds them to
+// slots of a core::PathSet and evaluates with the values it extracted (see
+// expr/eval.hpp). env("VAR") names are resolved once, before the
 // first event, by the caller (operators never read the environment).
 //
 // Immutable once bound; an Expression may be moved (its nodes stay in place).

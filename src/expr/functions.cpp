@@ -137,14 +137,21 @@ bool Evaluator::call_text(const Expression &, const Node &n, const Value *args, 
     } else if (a.type == Type::list) {
       *out = Value::of(Number::of(static_cast<int64_t>(a.list->size())));
     } else if (a.type == Type::array || a.type == Type::object) {
-      simdjson::dom::parser parser;
-      simdjson::dom::element el;
-      if (parser.parse(a.text.data(), a.text.size()).get(el)) {
-        *why = "invalid JSON";
+      // Counted without reading the values (numbers beyond 64 bits are fine).
+      simdjson::padded_string padded(a.text);
+      simdjson::ondemand::parser parser;
+      simdjson::ondemand::document doc;
+      size_t size = 0;
+      simdjson::error_code err = parser.iterate(padded).get(doc);
+      if (!err && a.type == Type::array) {
+        err = doc.count_elements().get(size);
+      } else if (!err) {
+        err = doc.count_fields().get(size);
+      }
+      if (err) {
+        *why = fmt::format("len(): invalid JSON ({})", simdjson::error_message(err));
         return false;
       }
-      size_t size = a.type == Type::array ? el.get_array().value_unsafe().size()
-                                          : el.get_object().value_unsafe().size();
       *out = Value::of(Number::of(static_cast<int64_t>(size)));
     } else {
       *why = fmt::format("len() wants a string, array or object, not a {} (column {})",

@@ -228,6 +228,21 @@ bool number_from_json(std::string_view token, Number *out) {
   return true;
 }
 
+void append_canonical_number(std::string *out, std::string_view token) {
+  Decimal d = parse_decimal(token);
+  if (d.digits.empty()) {
+    out->push_back('0');
+    return;
+  }
+  if (d.negative) {
+    out->push_back('-');
+  }
+  out->append(d.digits);
+  out->push_back('e');
+  fmt::format_int exponent(d.exponent);
+  out->append(exponent.data(), exponent.size());
+}
+
 int compare_decimal_texts(std::string_view a, std::string_view b) {
   return compare_decimals(parse_decimal(a), parse_decimal(b));
 }

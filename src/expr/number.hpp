@@ -34,6 +34,11 @@ int compare_numbers(const Number &a, const Number &b);
 // Exact comparison of two JSON number texts.
 int compare_decimal_texts(std::string_view a, std::string_view b);
 
+// Appends a text that is the same for JSON numbers of the same value, whatever
+// their spelling ("1.50", "15e-1" -> "15e1"; zero -> "0"): the sign, the
+// significant digits and the decimal exponent of the first digit (0.d1d2… × 10^e).
+void append_canonical_number(std::string *out, std::string_view token);
+
 double to_double(const Number &n);
 // True (with the value) when `n` is an integer that fits int64.
 bool to_integer(const Number &n, int64_t *out);

@@ -1,6 +1,7 @@
 #include "expr/value.hpp"
 
 #include "core/event_time.hpp"
+#include "core/json_check.hpp"
 #include "core/json_writer.hpp"
 
 #include <algorithm>
@@ -103,59 +104,123 @@ bool is_container(Type t) {
   return t == Type::array || t == Type::object || t == Type::list;
 }
 
-bool dom_equal(simdjson::dom::element a, simdjson::dom::element b) {
-  using simdjson::dom::element_type;
-  element_type ta = a.type();
-  element_type tb = b.type();
-  bool a_num =
-      ta == element_type::INT64 || ta == element_type::UINT64 || ta == element_type::DOUBLE;
-  bool b_num =
-      tb == element_type::INT64 || tb == element_type::UINT64 || tb == element_type::DOUBLE;
-  if (a_num && b_num) {
-    return simdjson::to_string(a) == simdjson::to_string(b) ||
-           double(a.get_double().value_unsafe()) == double(b.get_double().value_unsafe());
+// Appends a canonical text of a JSON value, the same for equal values: numbers
+// by their exact decimal value (never through a double), strings re-escaped,
+// object members sorted by key.
+simdjson::error_code append_canonical(od::value v, std::string *out) {
+  od::json_type type;
+  if (auto e = v.type().get(type)) {
+    return e;
   }
-  if (ta != tb) {
-    return false;
-  }
-  switch (ta) {
-  case element_type::ARRAY: {
-    auto x = a.get_array().value_unsafe();
-    auto y = b.get_array().value_unsafe();
-    if (x.size() != y.size()) {
-      return false;
+  switch (type) {
+  case od::json_type::object: {
+    od::object o;
+    if (auto e = v.get_object().get(o)) {
+      return e;
     }
-    for (auto i = x.begin(), j = y.begin(); i != x.end(); ++i, ++j) {
-      if (!dom_equal(*i, *j)) {
-        return false;
+    std::vector<std::pair<std::string, std::string>> members;
+    for (auto field : o) {
+      od::field f;
+      std::string_view key;
+      if (auto e = std::move(field).get(f)) {
+        return e;
+      }
+      if (auto e = f.unescaped_key().get(key)) {
+        return e;
+      }
+      members.emplace_back(std::string(key), std::string());
+      if (auto e = append_canonical(f.value(), &members.back().second)) {
+        return e;
       }
     }
-    return true;
-  }
-  case element_type::OBJECT: {
-    auto x = a.get_object().value_unsafe();
-    auto y = b.get_object().value_unsafe();
-    if (x.size() != y.size()) {
-      return false;
+    std::sort(members.begin(), members.end());
+    out->push_back('{');
+    for (size_t i = 0; i < members.size(); ++i) {
+      out->append(i > 0 ? "," : "");
+      core::append_json_string(out, members[i].first);
+      out->push_back(':');
+      out->append(members[i].second);
     }
-    for (auto field : x) {
-      simdjson::dom::element other;
-      if (y.at_key(field.key).get(other) || !dom_equal(field.value, other)) {
-        return false;
+    out->push_back('}');
+    return simdjson::SUCCESS;
+  }
+  case od::json_type::array: {
+    od::array a;
+    if (auto e = v.get_array().get(a)) {
+      return e;
+    }
+    out->push_back('[');
+    bool first = true;
+    for (auto element : a) {
+      od::value ev;
+      if (auto e = std::move(element).get(ev)) {
+        return e;
+      }
+      out->append(first ? "" : ",");
+      first = false;
+      if (auto e = append_canonical(ev, out)) {
+        return e;
       }
     }
-    return true;
+    out->push_back(']');
+    return simdjson::SUCCESS;
   }
-  case element_type::STRING:
-    return a.get_string().value_unsafe() == b.get_string().value_unsafe();
-  case element_type::BOOL:
-    return a.get_bool().value_unsafe() == b.get_bool().value_unsafe();
-  default:
-    return true; // null
+  case od::json_type::string: {
+    std::string_view s;
+    if (auto e = v.get_string().get(s)) {
+      return e;
+    }
+    core::append_json_string(out, s);
+    return simdjson::SUCCESS;
   }
+  case od::json_type::number: {
+    std::string_view token = v.raw_json_token();
+    while (!token.empty() && (token.back() == ' ' || token.back() == '\t' ||
+                              token.back() == '\n' || token.back() == '\r')) {
+      token.remove_suffix(1);
+    }
+    if (!core::is_json_number(token)) {
+      return simdjson::NUMBER_ERROR;
+    }
+    append_canonical_number(out, token);
+    return simdjson::SUCCESS;
+  }
+  case od::json_type::boolean: {
+    bool b = false;
+    if (auto e = v.get_bool().get(b)) {
+      return e;
+    }
+    out->append(b ? "true" : "false");
+    return simdjson::SUCCESS;
+  }
+  case od::json_type::null: {
+    bool is_null = false;
+    if (auto e = v.is_null().get(is_null)) {
+      return e;
+    }
+    if (!is_null) {
+      return simdjson::N_ATOM_ERROR;
+    }
+    out->append("null");
+    return simdjson::SUCCESS;
+  }
+  }
+  return simdjson::INCORRECT_TYPE;
 }
 
-// Arrays, objects and lists compare as JSON values, objects regardless of key order.
+bool canonical_json(const std::string &json, std::string *out) {
+  simdjson::padded_string padded(json);
+  od::parser parser;
+  od::document doc;
+  od::value v;
+  if (parser.iterate(padded).get(doc) || doc.get_value().get(v)) {
+    return false;
+  }
+  return append_canonical(v, out) == simdjson::SUCCESS;
+}
+
+// Arrays, objects and lists compare as JSON values: objects regardless of key
+// order, numbers exactly by value.
 bool containers_equal(const Value &a, const Value &b) {
   std::string ja;
   std::string jb;
@@ -164,14 +229,9 @@ bool containers_equal(const Value &a, const Value &b) {
   if (ja == jb) {
     return true;
   }
-  simdjson::dom::parser pa;
-  simdjson::dom::parser pb;
-  simdjson::dom::element ea;
-  simdjson::dom::element eb;
-  if (pa.parse(ja).get(ea) || pb.parse(jb).get(eb)) {
-    return false;
-  }
-  return dom_equal(ea, eb);
+  std::string ca;
+  std::string cb;
+  return canonical_json(ja, &ca) && canonical_json(jb, &cb) && ca == cb;
 }
 
 template <class T> bool ordered(Order op, const T &a, const T &b) {

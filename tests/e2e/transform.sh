@@ -135,6 +135,29 @@ test_a_parse_error_shows_a_caret_and_exits_2_before_reading() {
   expect_contains err 'give it a name'
 }
 
+test_list_flags_repeat_and_split_on_commas_outside_brackets() {
+  echo '{"a":1,"b":2,"x,y":3,"c":{"d":"4111 1111 1111 1111","e":"10.1.2.3"},"f":"k-42"}' >in.ndjson
+  sluice transform -q --drop 'a,["x,y"]' --drop b --rename 'c.d=c.card,c.e=ip' \
+    --mask 'c.card:keep-last=4' --redact ipv4 --redact 'k-\d+' <in.ndjson >out
+  expect_eq "$(cat out)" '{"c":{"card":"***************1111"},"f":"[redacted]","ip":"[ipv4]"}'
+  sluice transform -q --select 'a,n=["x,y"]' --select c.e <in.ndjson >out
+  expect_eq "$(cat out)" '{"a":1,"n":3,"c":{"e":"10.1.2.3"}}'
+}
+
+test_settings_without_their_step_and_deep_expressions_are_usage_errors() {
+  echo '{"a":1}' >in.ndjson
+  expect_exit 2 sluice transform --keep-meta <in.ndjson 2>err
+  expect_contains err '--keep-meta goes with --unwrap'
+  expect_exit 2 sluice transform --sep _ <in.ndjson 2>err
+  expect_contains err '--sep goes with --flatten'
+  deep=$(python3 -c 'print("(" * 30000 + "a" + ")" * 30000)')
+  expect_exit 2 sluice transform --where "$deep" <in.ndjson 2>err
+  expect_contains err 'nested more than 64 levels deep'
+  chain=$(python3 -c 'print("a" + " + 1" * 20000)')
+  expect_exit 2 sluice transform --set "b=$chain" <in.ndjson 2>err
+  expect_contains err 'more than 1000 operations deep'
+}
+
 # The bad-input corpus of the foundation, through transform.
 make_bad_inputs() {
   g='{"ok":1}'

@@ -11,7 +11,7 @@ struct Builtin {
 constexpr Builtin k_builtins[] = {
     {"email", R"([A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,})"},
     {"card", R"(\b\d(?:[ -]?\d){11,18}\b)"},
-    {"phone", R"((?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{2,4}(?:[ .-]?\d{2,4}){1,4})"},
+    {"phone", R"((?:\+\d{1,3}[ .-]?)?(?:\(\d{1,4}\)[ .-]?)?\d{1,4}(?:[ .-]?\d{1,4}){1,6})"},
     {"ipv4",
      R"(\b(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}\b)"},
 };
@@ -22,6 +22,44 @@ size_t count_digits(std::string_view s) {
     n += c >= '0' && c <= '9';
   }
   return n;
+}
+
+bool is_word(char c) {
+  return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
+}
+
+// Digit runs that the phone pattern finds but are not phone numbers: dates
+// (2024-11-24), IPv4 addresses, parts of longer words, bare digit runs,
+// decimal numbers and times.
+bool plausible_phone(std::string_view text, size_t begin, size_t end) {
+  static const RE2 k_date(R"(\d{4}-\d{1,2}-\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{4})");
+  static const RE2 k_ipv4(R"(\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3})");
+  std::string_view found = text.substr(begin, end - begin);
+  size_t digits = count_digits(found);
+  if (digits < 7 || digits > 15) {
+    return false;
+  }
+  if (begin > 0 && (is_word(text[begin - 1]) || text[begin - 1] == '.')) {
+    return false;
+  }
+  if (end < text.size() && (is_word(text[end]) || text[end] == ':' ||
+                            ((text[end] == '.' || text[end] == ',') && end + 1 < text.size() &&
+                             text[end + 1] >= '0' && text[end + 1] <= '9'))) {
+    return false;
+  }
+  // A bare run of digits is an id, an amount or a timestamp more often than a
+  // phone number, and a single dot makes a decimal number.
+  size_t dots = 0;
+  size_t other = 0;
+  for (char c : found) {
+    dots += c == '.';
+    other += c == ' ' || c == '-' || c == '(' || c == '+';
+  }
+  if (other == 0 && dots <= 1) {
+    return false;
+  }
+  re2::StringPiece piece(found.data(), found.size());
+  return !RE2::PartialMatch(piece, k_date) && !RE2::FullMatch(piece, k_ipv4);
 }
 
 } // namespace
@@ -80,8 +118,8 @@ bool Redactor::redact(std::string_view text, std::string *out) const {
     size_t begin = static_cast<size_t>(match.data() - text.data());
     size_t end = begin + match.size();
     std::string_view found(match.data(), match.size());
-    bool accept =
-        !found.empty() && (!m_luhn || passes_luhn(found)) && (!phone || count_digits(found) >= 7);
+    bool accept = !found.empty() && (!m_luhn || passes_luhn(found)) &&
+                  (!phone || plausible_phone(text, begin, end));
     if (accept) {
       out->append(text.data() + copied, begin - copied);
       out->append(m_marker);

@@ -1,7 +1,9 @@
 // Redactor: finds sensitive text inside strings and replaces it with a marker:
 // the built-in patterns `email`, `card` (12 to 19 digits, optionally grouped by
-// spaces or dashes, that pass the Luhn check), `phone` (an optional +, then at
-// least 7 digits grouped by spaces, dots, dashes or parentheses) and `ipv4`,
+// spaces or dashes, that pass the Luhn check), `phone` (an optional +, then 7
+// to 15 digits grouped by spaces, dots, dashes or parentheses — a bare run of
+// digits is not taken — not part of a longer word or number, and not shaped
+// like a date, a decimal number or an IPv4 address) and `ipv4`,
 // or any other RE2 regular expression. Matches become "[email]", "[card]",
 // "[phone]", "[ipv4]" or "[redacted]".
 //

@@ -19,9 +19,14 @@ size_t skip_spaces(std::string_view text, size_t i) {
 } // namespace
 
 void apply_splices(std::string_view text, std::vector<Splice> &splices, std::string *out) {
-  std::stable_sort(splices.begin(), splices.end(), [](const Splice &a, const Splice &b) {
+  auto before = [](const Splice &a, const Splice &b) {
     return a.begin < b.begin || (a.begin == b.begin && a.end > b.end);
-  });
+  };
+  // Usually one splice, or splices found in document order: sorting would only
+  // allocate stable_sort's buffer for every event.
+  if (!std::is_sorted(splices.begin(), splices.end(), before)) {
+    std::stable_sort(splices.begin(), splices.end(), before);
+  }
   size_t pos = 0;
   bool any = false;
   size_t last_end = 0;

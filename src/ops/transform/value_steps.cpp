@@ -7,6 +7,7 @@
 #include "ops/transform/steps.hpp"
 
 #include <charconv>
+#include <string_view>
 #include <fmt/format.h>
 
 namespace sluice::ops::transform {
@@ -48,7 +49,7 @@ public:
   bool edits() const override { return true; }
 
   Outcome apply(EventView &event, std::string *out, std::string *why) override {
-    m_splices.clear();
+    m_used = 0;
     m_scratch.reset();
     std::string failure;
     error_code e = m_set.walk(
@@ -57,10 +58,16 @@ public:
           if (!failure.empty()) {
             return;
           }
-          std::string replacement;
-          if (replace(event, m, &replacement, &failure)) {
-            size_t begin = event.offset(m.value);
-            m_splices.push_back({begin, begin + m.value.size(), std::move(replacement)});
+          // The splices' strings are kept from event to event (no allocation).
+          if (m_used == m_splices.size()) {
+            m_splices.emplace_back();
+          }
+          Splice &s = m_splices[m_used];
+          s.text.clear();
+          if (replace(event, m, &s.text, &failure)) {
+            s.begin = event.offset(m.value);
+            s.end = s.begin + m.value.size();
+            ++m_used;
           }
         },
         event.text);
@@ -68,9 +75,10 @@ public:
       *why = fmt::format("{}: {}", m_flag, e ? describe(e) : failure);
       return Outcome::bad;
     }
-    if (m_splices.empty()) {
+    if (m_used == 0) {
       return Outcome::keep;
     }
+    m_splices.resize(m_used);
     apply_splices(event.text, m_splices, out);
     return Outcome::edited;
   }
@@ -96,6 +104,7 @@ private:
   core::PathSet m_set;
   std::vector<core::JsonPath> m_paths;
   std::vector<Splice> m_splices;
+  size_t m_used = 0; // splices of this event: the first m_used
 };
 
 class HashStep : public ValueStep {
@@ -250,10 +259,56 @@ private:
   od::parser m_parser;
 };
 
+// Whether a column of `type` (the schema's JSON text) may hold strings that
+// --redact PATTERN turns into text its type cannot hold: an inet for ipv4,
+// anything but text, numbers, booleans, JSON and arrays for a custom regex.
+// Emails, cards and phone numbers are found only in text.
+bool redact_makes_text(std::string_view type, std::string_view pattern) {
+  if (type.size() < 2 || type.front() != '"') {
+    return false; // unknown
+  }
+  std::string_view t = type.substr(1, type.size() - 2);
+  if (pattern == "email" || pattern == "card" || pattern == "phone") {
+    return false;
+  }
+  if (pattern == "ipv4") {
+    return t == "inet" || t == "cidr";
+  }
+  static constexpr std::string_view k_kept[] = {
+      "text",   "character", "char",   "varchar", "citext", "name",    "bpchar",
+      "bigint", "integer",   "int",    "int2",    "int4",   "int8",    "smallint",
+      "numeric", "decimal",  "real",   "float4",  "float8", "double precision",
+      "boolean", "bool",     "json",   "jsonb"};
+  if (t.size() > 2 && t.substr(t.size() - 2) == "[]") {
+    return false;
+  }
+  for (std::string_view k : k_kept) {
+    if (t == k || (t.size() > k.size() && t.substr(0, k.size()) == k &&
+                   (t[k.size()] == '(' || t[k.size()] == ' '))) {
+      return false;
+    }
+  }
+  return true;
+}
+
+void retype_redacted(Shape::Node &node, std::string_view pattern) {
+  for (auto &c : node.children) {
+    if (c.object) {
+      retype_redacted(c, pattern);
+    } else if (redact_makes_text(c.type, pattern)) {
+      c.type = k_text_type;
+    }
+  }
+}
+
 class RedactStep : public Step {
 public:
   explicit RedactStep(std::unique_ptr<Redactor> r) : m_redactor(std::move(r)) {}
   bool edits() const override { return true; }
+
+  void rewrite(Shape &shape) const override {
+    retype_redacted(shape.root(), m_redactor->pattern());
+  }
 
   Outcome apply(EventView &event, std::string *out, std::string *why) override {
     m_splices.clear();

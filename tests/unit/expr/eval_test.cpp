@@ -146,6 +146,18 @@ TEST_CASE("expressions compare lists arrays and objects as JSON", "[expr][eval]"
   CHECK(eval("after.items[*].qty == [2, 1]", k_event) == "true");
   CHECK(eval("after.tags < [\"z\"]", k_event) == "false");
   CHECK(eval("[1, after.n, \"s\"]", k_event) == "[1,7,\"s\"]");
+  // Members in any order, numbers by value and exactly, strings by their characters.
+  CHECK(eval("after.obj == a", R"({"after":{"obj":{"j":[1.0, 2],"k":1}},"a":{"k":10e-1,"j":[1,2e0]}})") ==
+        "true");
+  std::string big = R"({"x":[1,123456789012345678901234567890],"y":[1, 123456789012345678901234567890.0],)"
+                    R"("z":[1,123456789012345678901234567891],"s":["\u00e9"],"t":["é"]})";
+  CHECK(eval("x == y", big) == "true");
+  CHECK(eval("x == z", big) == "false");
+  CHECK(eval("x == [1, 123456789012345678901234567890]", big) == "true");
+  CHECK(eval("s == t", big) == "true");
+  CHECK(eval("[1.0000000000000000000001] == [1]") == "false");
+  CHECK(eval("len(z)", big) == "2");
+  CHECK(eval("len(x) + len(\"\")", big) == "2");
 }
 
 TEST_CASE("expressions evaluate paths with odd keys", "[expr][eval]") {

@@ -59,6 +59,28 @@ TEST_CASE("parser reports the column of the first error", "[expr][parser]") {
   CHECK(error_of(std::string("\"\xff\"")) == "0: the expression is not valid UTF-8");
 }
 
+TEST_CASE("parser refuses expressions nested too deep for the stack", "[expr][parser]") {
+  CHECK(error_of(std::string(63, '(') + "1" + std::string(63, ')')) == "ok");
+  CHECK(error_of(std::string(100000, '(') + "1" + std::string(100000, ')')) ==
+        "64: the expression is nested more than 64 levels deep");
+  CHECK(error_of(std::string(100000, '-') + "1").rfind("63: the expression is nested", 0) == 0);
+  std::string nots;
+  for (int i = 0; i < 50000; ++i) {
+    nots += "not ";
+  }
+  CHECK(error_of(nots + "true").rfind("252: the expression is nested", 0) == 0);
+  std::string chain = "a";
+  for (int i = 0; i < 999; ++i) {
+    chain += " or a";
+  }
+  CHECK(error_of(chain) == "ok");
+  for (int i = 0; i < 100000; ++i) {
+    chain += " + 1";
+  }
+  CHECK(error_of(chain).find(": the expression is more than 1000 operations deep") !=
+        std::string::npos);
+}
+
 TEST_CASE("parse errors print the expression with a caret", "[expr][parser]") {
   ParseError e{16, "expected a value, found ')'"};
   CHECK(
@@ -103,6 +125,16 @@ TEST_CASE("numbers compare exactly from their digits", "[expr][number]") {
   CHECK_FALSE(number_from_json("01", &n));
   CHECK_FALSE(number_from_json("1.", &n));
   CHECK(compare_numbers(Number::of(0.1), Number{Number::Kind::text, 0, 0, "0.1"}) == 0);
+  auto canonical = [](const char *t) {
+    std::string out;
+    append_canonical_number(&out, t);
+    return out;
+  };
+  CHECK(canonical("1.50") == "15e1");
+  CHECK(canonical("15e-1") == "15e1");
+  CHECK(canonical("-0.0012") == "-12e-2");
+  CHECK(canonical("-0e5") == "0");
+  CHECK(canonical("123456789012345678901234567890") == "12345678901234567890123456789e30");
 }
 
 } // namespace

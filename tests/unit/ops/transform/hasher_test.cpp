@@ -33,6 +33,27 @@ TEST_CASE("redactor finds built-in patterns and checks cards with Luhn",
   CHECK_FALSE(card->redact("order 4111-1111-1111-1112", &out));
   CHECK(passes_luhn("79927398713"));
   CHECK_FALSE(passes_luhn("79927398710"));
+  std::unique_ptr<Redactor> phone;
+  REQUIRE(Redactor::create("phone", &phone, &why));
+  auto redacted = [&](const char *text) {
+    std::string r;
+    return phone->redact(text, &r) ? r : std::string("(none)");
+  };
+  CHECK(redacted("call +33 1 23 45 67 89 now") == "call [phone] now");
+  CHECK(redacted("(555) 123-4567") == "[phone]");
+  CHECK(redacted("tel 555.123.4567, or") == "tel [phone], or");
+  // Dates, times, addresses, long numbers and ids are not phone numbers.
+  CHECK(redacted("2024-11-24 10:00:00") == "(none)");
+  CHECK(redacted("2024-11-24T10:00:00Z") == "(none)");
+  CHECK(redacted("on 24/11/2024") == "(none)");
+  CHECK(redacted("192.168.100.200") == "(none)");
+  CHECK(redacted("1732406400000") == "(none)");
+  CHECK(redacted("4111 1111 1111 1111") == "(none)");
+  CHECK(redacted("order A1234567") == "(none)");
+  CHECK(redacted("1234567.89") == "(none)");
+  CHECK(redacted("call 123") == "(none)");
+  CHECK(redacted("5551234567") == "(none)");
+  CHECK(redacted("+15551234567") == "[phone]");
   std::unique_ptr<Redactor> bad;
   CHECK_FALSE(Redactor::create("a(", &bad, &why));
   CHECK(why.rfind("invalid regular expression", 0) == 0);

@@ -234,5 +234,34 @@ TEST_CASE("transform rewrites schema records step by step", "[ops][transform]") 
       R"({"$sluice":{"schema":{"source":"s","table":"t","columns":[{"name":"id","type":"bigint","key":true},{"name":"mail","type":"text"},{"name":"n","type":"bigint"}]}}})");
 }
 
+TEST_CASE("transform redact retypes the columns whose strings it may change", "[ops][transform]") {
+  std::string schema =
+      R"x({"table":"t","columns":[{"name":"id","type":"uuid"},{"name":"ip","type":"inet"},)x"
+      R"x({"name":"at","type":"timestamp with time zone"},{"name":"name","type":"character varying(20)"},)x"
+      R"x({"name":"n","type":"numeric(10,2)"},{"name":"tags","type":"text[]"}]})x";
+  auto types = [&](const std::string &pattern) {
+    Transform t(options({{Kind::redact, {pattern}}}));
+    Collect c;
+    core::Line l;
+    std::string line = R"x({"$sluice":{"schema":)x" + schema + "}}";
+    l.text = line;
+    t.on_control(l, core::control::Schema{schema}, c);
+    std::string out;
+    for (const char *name : {"id", "ip", "at", "name", "n", "tags"}) {
+      size_t at = c.lines.at(0).find(std::string("\"name\":\"") + name + "\",\"type\":");
+      REQUIRE(at != std::string::npos);
+      size_t begin = c.lines.at(0).find(':', at + 8) + 1;
+      out += c.lines.at(0).substr(begin, c.lines.at(0).find('}', begin) - begin) + " ";
+    }
+    return out;
+  };
+  CHECK(types("email") ==
+        R"x("uuid" "inet" "timestamp with time zone" "character varying(20)" "numeric(10,2)" "text[]" )x");
+  CHECK(types("ipv4") ==
+        R"x("uuid" "text" "timestamp with time zone" "character varying(20)" "numeric(10,2)" "text[]" )x");
+  CHECK(types("[0-9]+") ==
+        R"x("text" "text" "text" "character varying(20)" "numeric(10,2)" "text[]" )x");
+}
+
 } // namespace
 } // namespace sluice::ops::transform
