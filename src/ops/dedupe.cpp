@@ -1,6 +1,7 @@
 #include "ops/dedupe.hpp"
 
 #include "core/error.hpp"
+#include "core/stage_counters.hpp"
 #include "ops/event_fields.hpp"
 #include "ops/warn_limit.hpp"
 
@@ -56,21 +57,46 @@ bool Dedupe::on_event(const core::Line& line, simdjson::ondemand::document& doc,
     }
     ts = ms;
   }
+  Hash128 hash = hash_key(m_key);
+  m_state.prefetch(hash);
+  decide_pending(out);
+  m_pending = true;
+  m_pending_hash = hash;
+  m_pending_key.swap(m_key);
+  m_pending_ts = ts;
+  m_pending_line.assign(line.text);
+  return true;
+}
+
+void Dedupe::decide_pending(core::Emit& out) {
+  if (!m_pending) {
+    return;
+  }
+  m_pending = false;
   uint64_t evictions = m_state.evictions();
-  bool first = m_state.remember(hash_key(m_key), m_key, ts);
+  bool first = m_state.remember(m_pending_hash, m_pending_key, m_pending_ts);
   if (m_state.evictions() != evictions) {
     warn_eviction();
   }
   if (first) {
-    out.event(line.text);
-    return true;
+    out.event(m_pending_line);
+    return;
   }
   ++m_duplicates;
+  core::stage_counters().duplicates.add(); // --progress, --metrics
   if (m_options.duplicates != nullptr) {
-    m_options.duplicates->write_line(line.text);
+    m_options.duplicates->write_line(m_pending_line);
   }
-  return true;
 }
+
+std::optional<core::Clock::time_point> Dedupe::next_timer() const {
+  if (m_pending) {
+    return core::Clock::time_point::min(); // decide it as soon as the input pauses
+  }
+  return std::nullopt;
+}
+
+void Dedupe::on_timer(core::Clock::time_point, core::Emit& out) { decide_pending(out); }
 
 void Dedupe::warn_eviction() {
   uint64_t n = m_state.evictions();
@@ -88,6 +114,7 @@ void Dedupe::on_control(const core::Line& line, const core::control::Record& rec
   if (std::holds_alternative<core::control::Start>(record)) {
     m_started = true;
   }
+  decide_pending(out); // before the record: a barrier's state holds every event before it
   out.control(line.text, record);
 }
 

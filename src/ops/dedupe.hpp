@@ -9,7 +9,10 @@
 // `saved_state` the operator records its changes for a StatePersistence hook
 // (core/state_persistence.hpp), and events must come after a start record.
 // Control records pass unchanged. Warnings (eviction) are rate-limited: the
-// 1st, 10th, 100th… Not thread-safe; throws Error(usage) for events before a
+// 1st, 10th, 100th… An event is decided one event late, when the next one
+// arrives (or at a control record, the stage's next timer call or the end):
+// its key's table slot is fetched from memory meanwhile, which hides the cache
+// misses of a table larger than the caches. Not thread-safe; throws Error(usage) for events before a
 // start record under saved state; per-event failures (a missing key or time)
 // are bad data.
 #pragma once
@@ -47,6 +50,10 @@ class Dedupe : public core::Operator, public core::PersistentState {
                 std::string* why) override;
   void on_control(const core::Line& line, const core::control::Record& record,
                   core::Emit& out) override;
+  std::optional<core::Clock::time_point> next_timer() const override;
+  void on_timer(core::Clock::time_point now, core::Emit& out) override;
+  void on_finish(core::Emit& out) override { decide_pending(out); }
+  void on_abandon() override { m_pending = false; }
   std::string summary() const override;
 
   void reset_state() override { m_state.reset(); }
@@ -61,10 +68,18 @@ class Dedupe : public core::Operator, public core::PersistentState {
 
  private:
   void warn_eviction();
+  // Passes or drops the event held since the last on_event, if any.
+  void decide_pending(core::Emit& out);
 
   DedupeOptions m_options;
   DedupeState m_state;
   std::string m_key;
+  // The event whose key was read last, not yet decided.
+  bool m_pending = false;
+  Hash128 m_pending_hash;
+  std::string m_pending_key;
+  std::optional<int64_t> m_pending_ts;
+  std::string m_pending_line;
   bool m_started = false;
   uint64_t m_duplicates = 0;
   uint64_t m_warned_evictions = 0;

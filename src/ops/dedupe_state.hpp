@@ -43,6 +43,8 @@ class DedupeState {
   // Remembers a key seen at event time `ts` (needed with within). True when it
   // was not remembered yet (the event is the first of its key).
   bool remember(const Hash128& hash, std::string_view key, std::optional<int64_t> ts);
+  // A hint that `hash` is remembered next: its memory starts loading.
+  void prefetch(const Hash128& hash) const { m_set.prefetch(hash); }
 
   uint64_t keys() const { return m_keys; }
   uint64_t evicted_keys() const { return m_evicted; }

@@ -46,6 +46,8 @@ class KeySet {
   // Inserts (hash, key) into generation `gen` unless a live entry with the same
   // hash (and, when exact, the same key bytes) exists. True when inserted.
   bool insert(const Hash128& hash, std::string_view key, uint8_t gen);
+  // Starts loading the memory an insert of `hash` will touch (a hint, no effect).
+  void prefetch(const Hash128& hash) const;
   // Marks a generation live (before inserting into it; what is left of the id's
   // last use is purged first) or dead (forgotten).
   void set_live(uint8_t gen, bool live);

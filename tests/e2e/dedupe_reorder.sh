@@ -2,7 +2,7 @@
 # sluice dedupe and sluice reorder through real processes: generated data
 # checked by an independent script, saved state across restarts, bad input,
 # late events, sequence mode, barriers that a quiet source must not freeze.
-# The SIGKILL test of these stages is in zero_loss.sh.
+# The SIGKILL test of these stages is in dedupe_reorder_kill.sh.
 source "$(dirname "$0")/lib.sh"
 require_tool python3 sqlite3 mkfifo
 

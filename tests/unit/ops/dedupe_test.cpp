@@ -43,6 +43,7 @@ TEST_CASE("dedupe passes the first event of a key and drops the repeats", "[ops]
   Dedupe d(o);
   Feeder f(d);
   f.lines({ev("a"), ev("b"), ev("a", 5), ev("c"), ev("b", 9)});
+  f.tick(); // the last event is decided at the stage's next timer call
   CHECK(f.out.lines == std::vector<std::string>{ev("a"), ev("b"), ev("c")});
   CHECK(dups.lines == std::vector<std::string>{ev("a", 5), ev("b", 9)});
   CHECK(d.duplicates() == 2);
@@ -60,6 +61,7 @@ TEST_CASE("dedupe compares keys by value, not by spelling", "[ops][dedupe]") {
   CHECK(f.line(R"({"k":"1"})"));                      // a string is not a number
   CHECK(f.line(R"({"k":true})"));
   CHECK(f.line(R"({"k":null})"));
+  f.tick();
   CHECK(f.out.lines.size() == 6);
 }
 
@@ -68,6 +70,7 @@ TEST_CASE("dedupe keys on several paths together", "[ops][dedupe]") {
   Feeder f(d);
   f.lines({R"({"table":"a","key":{"id":1}})", R"({"table":"b","key":{"id":1}})",
            R"({"key":{"id":1},"table":"a","x":2})"});
+  f.tick();
   CHECK(f.out.lines.size() == 2);
 }
 
@@ -85,6 +88,7 @@ TEST_CASE("dedupe forgets keys older than --within by event time", "[ops][dedupe
   Dedupe d(o);
   Feeder f(d);
   f.lines({ev("a", 1000), ev("a", 30000), ev("b", 120000), ev("a", 120001)});
+  f.tick();
   CHECK(f.out.lines == std::vector<std::string>{ev("a", 1000), ev("b", 120000), ev("a", 120001)});
   CHECK_FALSE(f.line(R"({"id":"z"})"));
   CHECK(f.last_why.find("field \"ts\" is missing") != std::string::npos);
@@ -102,6 +106,7 @@ TEST_CASE("dedupe evicts the oldest keys past --max-keys and warns rate-limited"
   for (int i = 0; i < 1000; ++i) {
     f.line(ev(std::to_string(i)));
   }
+  f.tick();
   CHECK(d.state().keys() <= 64);
   CHECK(f.out.lines.size() == 1000);
   REQUIRE(warnings.size() >= 2);
@@ -109,6 +114,7 @@ TEST_CASE("dedupe evicts the oldest keys past --max-keys and warns rate-limited"
   CHECK(warnings[0].find("--max-keys 64 reached") != std::string::npos);
   f.line(ev("999"));
   f.line(ev("0"));
+  f.tick();
   CHECK(f.out.lines.size() == 1001); // 999 is remembered, 0 was forgotten
 }
 
@@ -118,7 +124,33 @@ TEST_CASE("dedupe with --exact behaves the same", "[ops][dedupe]") {
   Dedupe d(o);
   Feeder f(d);
   f.lines({ev("a"), ev("b"), ev("a"), ev("b"), ev("c")});
+  f.tick();
   CHECK(f.out.lines.size() == 3);
+}
+
+TEST_CASE("dedupe decides an event when the next arrives, at a control record, on its timer "
+          "or at the end",
+          "[ops][dedupe]") {
+  Dedupe d(options());
+  Feeder f(d);
+  CHECK_FALSE(d.next_timer());
+  f.line(ev("a"));
+  CHECK(f.out.lines.empty()); // held while the next line is read
+  REQUIRE(d.next_timer());    // and the stage is asked to decide it at once when idle
+  f.line(ev("a", 1));
+  CHECK(f.out.lines == std::vector<std::string>{ev("a")});
+  f.tick();
+  CHECK(d.duplicates() == 1);
+  CHECK_FALSE(d.next_timer());
+  f.lines({ev("b"), barrier_line(1)});
+  CHECK(f.out.lines == std::vector<std::string>{ev("a"), ev("b"), barrier_line(1)});
+  f.line(ev("c"));
+  d.on_finish(f.out);
+  CHECK(f.out.lines.back() == ev("c"));
+  f.line(ev("d"));
+  d.on_abandon(); // upstream died: the held event is dropped with the rest
+  d.on_finish(f.out);
+  CHECK(f.out.lines.back() == ev("c"));
 }
 
 TEST_CASE("dedupe forwards control records in order", "[ops][dedupe]") {
