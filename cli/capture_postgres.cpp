@@ -63,6 +63,7 @@ pg::PostgresCaptureOptions capture_options(const Flags& f) {
   o.max_ack_lag = size_flag("--max-ack-lag", f.max_ack_lag);
   o.max_ack_stall = millis("--max-ack-stall", f.max_ack_stall);
   o.retries = f.retries;
+  o.schema_records = !f.common.no_control;
   if (!f.common.source_id.empty()) {
     o.source_id = f.common.source_id;
   }

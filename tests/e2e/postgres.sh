@@ -434,4 +434,88 @@ test_capture_poll_sqlite_resumes_from_its_checkpoint() {
   expect_exit 2 sluice capture poll sqlite:app.db --table nope --incrementing-column id
 }
 
+test_capture_reconnects_when_its_connection_is_cut() {
+  local src
+  src=$(new_db s18)
+  sql s18 "CREATE TABLE t(id int PRIMARY KEY)"
+  timeout 60 "$SLUICE" capture postgres "$src" --slot cut --snapshot never --retries 5 \
+    --checkpoint-interval 100ms >out.ndjson 2>cut.log &
+  local capture=$!
+  local i
+  for i in $(seq 1 100); do
+    [ "$(sql s18 "SELECT count(*) FROM pg_replication_slots WHERE slot_name = 'cut' AND active")" = 1 ] && break
+    sleep 0.1
+  done
+  sql s18 "INSERT INTO t SELECT generate_series(1, 100)"
+  for i in $(seq 1 100); do
+    [ "$(events_of out.ndjson | wc -l)" -ge 100 ] && break
+    sleep 0.1
+  done
+  # Cut the replication connection (and the capture's SQL session) twice.
+  sql s18 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 's18' AND pid <> pg_backend_pid()" >/dev/null
+  sql s18 "INSERT INTO t SELECT generate_series(101, 200)"
+  sleep 1
+  sql s18 "SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'cut' AND active" >/dev/null
+  sql s18 "INSERT INTO t SELECT generate_series(201, 300)"
+  for i in $(seq 1 150); do
+    [ "$(events_of out.ndjson | wc -l)" -ge 300 ] && break
+    sleep 0.1
+  done
+  kill -INT "$capture"
+  wait "$capture" || fail "the capture exited $? after the reconnects (see cut.log: $(tr '\n' ' ' <cut.log))"
+  expect_contains cut.log 'reconnect'
+  # Every change once, none lost, none doubled.
+  expect_eq "$(events_of out.ndjson | python3 -c 'import json,sys; print(len({json.loads(l)["id"] for l in sys.stdin}))')" 300 "distinct ids"
+  expect_eq "$(events_of out.ndjson | wc -l)" 300 "events"
+}
+
+test_identifiers_that_need_quoting_round_trip() {
+  local src tgt
+  src=$(new_db s19)
+  tgt=$(new_db t19)
+  sql s19 "CREATE SCHEMA \"My Schema\";
+           CREATE TABLE \"My Schema\".\"Order Items\"(\"Id\" int PRIMARY KEY, \"select\" text,
+             \"amount \$\" numeric, \"quo\"\"te\" text);
+           INSERT INTO \"My Schema\".\"Order Items\" VALUES (1, 'a', 1.5, 'x'), (2, 'b', 2, 'y')"
+  sql t19 "CREATE SCHEMA \"My Schema\""
+  pipe "$src" "$tgt"
+  sql s19 "UPDATE \"My Schema\".\"Order Items\" SET \"select\" = 'c''; DROP TABLE x; --' WHERE \"Id\" = 1;
+           DELETE FROM \"My Schema\".\"Order Items\" WHERE \"Id\" = 2;
+           INSERT INTO \"My Schema\".\"Order Items\" VALUES (3, 'd', 3, 'z')"
+  pipe "$src" "$tgt"
+  expect_same_rows s19 t19 "SELECT \"Id\", \"select\", \"amount \$\", \"quo\"\"te\" FROM \"My Schema\".\"Order Items\" ORDER BY 1"
+}
+
+test_capture_no_control_writes_events_only() {
+  local src
+  src=$(new_db s20)
+  sql s20 "CREATE TABLE t(id int PRIMARY KEY, v text); INSERT INTO t VALUES (1, 'a'), (2, 'b')"
+  sluice capture postgres "$src" --slot nc --stop-at now --no-control --quiet >out.ndjson
+  sql s20 "UPDATE t SET v = 'c' WHERE id = 1"
+  sluice capture postgres "$src" --slot nc --stop-at now --no-control --quiet >>out.ndjson
+  # No start, barrier, end or schema record: a plain stream for tools that cannot pass them.
+  expect_not_contains out.ndjson '"\$sluice"'
+  expect_eq "$(wc -l <out.ndjson)" 3 "events"
+}
+
+test_keepalives_are_answered_while_stdout_is_blocked() {
+  local src
+  src=$(new_db s21)
+  sql s21 "CREATE TABLE t(id int PRIMARY KEY, v text); CREATE PUBLICATION sluice FOR ALL TABLES"
+  sql s21 "SELECT pg_create_logical_replication_slot('blocked', 'pgoutput')" >/dev/null
+  # More changes than the session thread's queue and the pipe hold together.
+  sql s21 "INSERT INTO t SELECT g, 'v' FROM generate_series(1, 60000) g"
+  # A walsender that hears nothing for 15s ends the session; stdout stays blocked for 22s.
+  sql postgres "ALTER SYSTEM SET wal_sender_timeout = '15s'"
+  sql postgres "SELECT pg_reload_conf()" >/dev/null
+  local rc=0
+  sluice capture postgres "$src" --slot blocked --snapshot never --stop-at now 2>err.log \
+    | { sleep 22; cat; } >out.ndjson || rc=$?
+  sql postgres "ALTER SYSTEM RESET wal_sender_timeout"
+  sql postgres "SELECT pg_reload_conf()" >/dev/null
+  expect_eq "$rc" 0 "exit status"
+  expect_not_contains err.log 'reconnect|timeout'
+  expect_eq "$(events_of out.ndjson | wc -l)" 60000 "events"
+}
+
 run_tests

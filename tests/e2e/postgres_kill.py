@@ -153,7 +153,8 @@ END;
         [b, "capture", "postgres", src_uri, "--slot", "main", "--publication", "pub",
          "--checkpoint-interval", "100ms", "--drain-timeout", "10s", "--heartbeat", "200ms",
          "--retries", "10"] + common,
-        [b, "transform", "--where", 'op != "truncate"', "--quiet"],
+        # Truncates must pass: a redone snapshot starts each table with one.
+        [b, "transform", "--where", 'table != "public.not_replicated"', "--quiet"],
         [b, "dedupe", "--key", "id", "--state", "dedupe-state"] + common,
         [b, "sink", "postgres", tgt_uri, "--create", "--sink-id", "main-sink"] + common,
     ]
@@ -232,10 +233,18 @@ END;
                 for p in main.procs:
                     p.kill()
                 main.wait(30)
-                tgt.run("DELETE FROM _sluice_checkpoints WHERE sink = 'main-sink'")
+                # Registered with nothing recorded (not deleted: a capture that started
+                # before the sink registered again would resume from the slot instead).
+                tgt.run("UPDATE _sluice_checkpoints SET run = NULL, checkpoint = NULL, pos = 'null' "
+                        "WHERE sink = 'main-sink'")
                 main.start()
                 continue
         else:
+            # Streaming kills strike after the snapshot (a short run would otherwise
+            # land them all in snapshots redone by the earlier kills).
+            deadline = time.monotonic() + 120
+            while in_snapshot() and main.alive() and time.monotonic() < deadline:
+                time.sleep(0.05)
             time.sleep(rnd.uniform(0.2, 2.0))
             target = rnd.choice([main, main, raw])
         if not target.alive():

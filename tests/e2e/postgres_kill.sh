@@ -2,7 +2,7 @@
 # Kill test of PostgreSQL CDC (tests/e2e/postgres_kill.py): capture postgres |
 # transform | dedupe | sink postgres and a --raw pipeline under a live pgbench
 # workload, SIGKILLed CHAOS_KILLS times (make check: 5, at least 3 during the
-# snapshot; make chaos: PG_CHAOS_KILLS, default 40), then checked against the
+# snapshot; make chaos: PG_CHAOS_KILLS, default 200), then checked against the
 # source (EXCEPT both ways) and a test_decoding slot.
 source "$(dirname "$0")/lib.sh"
 source "$SLUICE_SOURCE_DIR/tests/support/pg_test_lib.sh"

@@ -53,6 +53,7 @@ struct PostgresCaptureOptions {
   int retries = 5;
   std::chrono::milliseconds status_interval{10000};
   std::optional<std::string> source_id;
+  bool schema_records = true; // false with --no-control
 };
 
 // A position of this source, parsed.

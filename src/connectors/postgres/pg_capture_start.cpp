@@ -403,18 +403,33 @@ void PostgresCapture::begin_streaming(uint64_t lsn) {
   m_acked_at = now;
 }
 
+// The catalog queries run on the SQL session, which may have been cut while the
+// stream was idle (libpq notices only when a query fails): then it is opened
+// again, with the usual retries, and the lookup is repeated once.
 RelationInfo PostgresCapture::resolve(const RelationMessage& m) {
-  sql();
-  for (const auto& c : m.columns) {
-    if (!m_types.knows(c.type_oid)) {
-      m_types.add_catalog(m_catalog.types()); // a type created after the capture started
-      break;
+  for (int attempt = 0;; ++attempt) {
+    sql();
+    try {
+      for (const auto& c : m.columns) {
+        if (!m_types.knows(c.type_oid)) {
+          m_types.add_catalog(m_catalog.types()); // a type created after the capture started
+          break;
+        }
+      }
+      return relation_from_message(m, m_catalog, m_source);
+    } catch (const Error& e) {
+      if (attempt > 0 || e.code() != ExitCode::unavailable || !m_sql.is_broken()) {
+        throw;
+      }
+      m_log.warn("{}: reconnecting", e.what());
     }
   }
-  return relation_from_message(m, m_catalog, m_source);
 }
 
 void PostgresCapture::emit_schema(const RelationInfo& rel, core::Emitter& out) {
+  if (!m_options.schema_records) {
+    return;
+  }
   std::string& last = m_schemas[rel.table];
   if (last == rel.schema_json) {
     return;

@@ -5,6 +5,7 @@
 #include "connectors/postgres/lsn.hpp"
 #include "core/error.hpp"
 #include "core/signals.hpp"
+#include "core/stage_counters.hpp"
 #include "core/units.hpp"
 
 #include <algorithm>
@@ -164,15 +165,21 @@ void PostgresCapture::run_timers() {
 // --max-ack-lag: the slot holds more than SIZE and the acknowledged position
 // has not moved for --max-ack-stall: warn, then stop with 75.
 void PostgresCapture::check_ack_lag() {
-  PgResult r = sql().exec_params(
+  PgResult r = sql().run_params(
       "SELECT coalesce(pg_current_wal_lsn() - confirmed_flush_lsn, 0)::text, "
       "coalesce(wal_status, '') FROM pg_replication_slots WHERE slot_name = $1",
-      {m_options.slot}, "read the slot's lag");
+      {m_options.slot});
+  if (!r.ok()) { // a cut session is opened again by the next look
+    m_log.warn("read the lag of slot \"{}\" on {}: {}", m_options.slot, m_sql.describe(),
+               r.message());
+    return;
+  }
   if (r.rows() == 0) {
     throw Error(ExitCode::unavailable,
                 fmt::format("slot \"{}\" was dropped while the capture ran", m_options.slot));
   }
   uint64_t lag = std::strtoull(r.text(0, 0).c_str(), nullptr, 10);
+  core::stage_counters().set_source_lag(static_cast<int64_t>(lag), core::LagUnit::bytes); // --metrics
   auto stalled = core::Clock::now() - m_acked_at;
   if (lag <= m_options.max_ack_lag) {
     m_lag_warned = false;
