@@ -162,6 +162,61 @@ test_envelope_mirror_reproduces_keys_headers_timestamps_and_bytes() {
   cmp a.txt b.txt || { diff -u a.txt b.txt >&2 || true; fail "the mirror differs"; }
 }
 
+test_sink_topic_from_partition_and_compression_choices() {
+  topic tf_a 2
+  topic tf_b 2
+  printf '%s\n' '{"t":"tf_a","n":1}' '{"t":"tf_b","n":2}' '{"t":"tf_a","n":3}' >in.ndjson
+  sluice sink kafka -b "$B" --topic-from t <in.ndjson
+  expect_eq "$(kc -C -t tf_a -e | LC_ALL=C sort | tr -d '\n')" '{"t":"tf_a","n":1}{"t":"tf_a","n":3}'
+  expect_eq "$(kc -C -t tf_b -e | tr -d '\n')" '{"t":"tf_b","n":2}'
+  echo '{"n":4}' >none.ndjson
+  expect_exit 65 sluice sink kafka -b "$B" --topic-from t <none.ndjson 2>err
+  expect_contains err 'topic-from: t is missing'
+  expect_exit 2 sluice sink kafka -b "$B" -t tf_a --topic-from t </dev/null
+  # --partition pins every message, keyed or not; every codec reads back the same.
+  topic tp1 4
+  for codec in zstd lz4 none; do
+    seq 1 50 | sed "s/.*/{\"n\":&,\"c\":\"$codec\"}/" \
+      | sluice sink kafka -b "$B" -t tp1 --partition 2 --compress "$codec" --key n
+  done
+  expect_eq "$(kc -C -t tp1 -e -f '%p\n' | sort -u)" 2
+  expect_eq "$(kc -C -t tp1 -e | LC_ALL=C sort -u | wc -l)" 150
+  expect_exit 2 sluice sink kafka -b "$B" -t tp1 --compress gzip </dev/null
+  expect_exit 69 sluice sink kafka -b "$B" -t tp1 --partition 4 </dev/null 2>err
+  expect_contains err 'has no partition 4'
+  # The producer is idempotent unless told otherwise: librdkafka refuses acks=1 with it.
+  expect_exit 2 sluice sink kafka -b "$B" -t tp1 -X acks=1 </dev/null 2>err
+  expect_contains err 'idempotence'
+  echo '{"n":0}' | sluice sink kafka -b "$B" -t tp1 -X acks=1 -X enable.idempotence=false
+}
+
+test_a_permanent_delivery_error_exits_74_with_the_reason_and_records_nothing() {
+  topic pe1 1
+  sluice capture generate --count 200 >in.ndjson
+  # The next produce request is refused for good (TOPIC_AUTHORIZATION_FAILED).
+  bash "$KAFKA_SH" produce-errors "$KAFKA_STATE" 1 29
+  expect_exit 74 sluice sink kafka -b "$B" -t pe1 --checkpoint c.json <in.ndjson 2>err
+  expect_contains err 'delivery to pe1/0 failed: .*TOPIC_AUTHORIZATION_FAILED'
+  expect_contains err 'nothing more recorded'
+  python3 -c "import json; e=json.load(open('c.json'))['entries']; assert all(x.get('pos') in (None, 'null') for x in e), e"
+  # The refusal is spent: a replay delivers and records everything.
+  sluice sink kafka -b "$B" -t pe1 --checkpoint c.json <in.ndjson 2>err
+  expect_contains err '200 messages delivered'
+  expect_eq "$(kc -C -t pe1 -e | LC_ALL=C sort -u | wc -l)" 200
+}
+
+test_a_pattern_subscribes_every_matching_topic() {
+  topic pat_a 2
+  topic pat_b 1
+  topic pax_c 1
+  echo '{"t":"a"}' | kc -P -t pat_a
+  echo '{"t":"b"}' | kc -P -t pat_b
+  echo '{"t":"c"}' | kc -P -t pax_c
+  sluice capture kafka -b "$B" -G pat1 "${GROUP_X[@]}" -t '^pat_.*' -e --no-control >out.ndjson 2>err
+  expect_eq "$(LC_ALL=C sort out.ndjson | tr -d '\n')" '{"t":"a"}{"t":"b"}'
+  expect_contains err 'assigned 3 partitions'
+}
+
 test_a_checkpointed_capture_resumes_where_the_sink_recorded() {
   topic cp1 4
   sluice capture generate --count 3000 --no-control >in.ndjson
@@ -269,6 +324,20 @@ PY
   expect_eq "$(sqlite3 t.db 'SELECT count(*) FROM ev')" 2000
   expect_eq "$(sqlite3 t.db 'SELECT count(DISTINCT id) FROM ev')" \
     "$(python3 -c "import json; print(len({json.loads(l)['id'] for l in open('in.ndjson')}))")"
+}
+
+test_a_blocked_stdout_pauses_the_partitions_and_keeps_the_group_membership() {
+  topic bp1 8
+  sluice capture generate --count 40000 --no-control >in.ndjson
+  sluice sink kafka -b "$B" -t bp1 --key key.order_id <in.ndjson
+  # Stdout blocks for twice max.poll.interval.ms: the read queue fills up, the
+  # session pauses the partitions and keeps polling, so the member is never
+  # dropped (which would show as a revoke, a lost assignment or a second join).
+  sluice capture kafka -b "$B" -t bp1 -G bp1 "${GROUP_X[@]}" -X max.poll.interval.ms=4000 -e \
+    --no-control 2>err | (sleep 8 && cat) >out.ndjson
+  expect_eq "$(wc -l <out.ndjson)" 40000 "events read"
+  expect_eq "$(grep -c 'assigned' err)" 1 "assignments"
+  expect_not_contains err 'lost|revoked|poll interval|not record'
 }
 
 # member NAME: starts a group member pipeline in the background (pid in NAME.pid).

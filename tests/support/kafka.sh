@@ -8,6 +8,8 @@
 #   kafka.sh topic DIR NAME PARTITIONS       create a topic
 #   kafka.sh down DIR | up DIR               disconnect every broker and refuse
 #                                            connections / accept them again
+#   kafka.sh produce-errors DIR N CODE       answer the next N produce requests with
+#                                            Kafka error CODE (a number)
 #   kafka.sh offsets DIR GROUP TOPIC         a group's committed offsets as JSON
 #   kafka.sh stop DIR                        stop it by its PID
 #
@@ -100,10 +102,12 @@ start) shift && start "$@" ;;
 topic) control "$2" topic "$3" "$4" ;;
 down) control "$2" down ;;
 up) control "$2" up ;;
+produce-errors) control "$2" produce-errors "$3" "$4" ;;
 offsets) "$(helper kafka_offsets)" "$(head -n 1 "$2/bootstrap")" "$3" "$4" ;;
 stop) stop "$2" ;;
 *)
   echo "usage: kafka.sh start DIR [TOPIC:PARTITIONS …] | topic DIR NAME N | down DIR | up DIR |" >&2
+  echo "       produce-errors DIR N CODE |" >&2
   echo "       offsets DIR GROUP TOPIC | stop DIR" >&2
   exit 2
   ;;

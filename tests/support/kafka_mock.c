@@ -13,6 +13,8 @@
  *   SEQ topic NAME PARTITIONS   create a topic
  *   SEQ down                    disconnect every broker and refuse connections
  *   SEQ up                      accept connections again
+ *   SEQ produce-errors N CODE   answer the next N produce requests with the
+ *                               Kafka error CODE (a number)
  *
  * Limits of the mock (NOTES.md): each partition keeps a bounded log, older
  * message sets are dropped; offsets for timestamps are not looked up. */
@@ -74,6 +76,19 @@ static void run_command(rd_kafka_mock_cluster_t *cluster, char *line, FILE *acks
   } else if (n >= 2 && strcmp(verb, "up") == 0) {
     rc = rd_kafka_mock_broker_set_up(cluster, -1) ? -1 : 0;
     snprintf(why, sizeof why, "set up failed");
+  } else if (n == 4 && strcmp(verb, "produce-errors") == 0) {
+    /* ApiKey 0 is Produce. */
+    size_t count = (size_t)atoi(arg1);
+    rd_kafka_resp_err_t errs[64];
+    if (count == 0 || count > 64) {
+      rc = -1;
+      snprintf(why, sizeof why, "produce-errors takes 1 to 64 errors");
+    } else {
+      for (size_t i = 0; i < count; i++) {
+        errs[i] = (rd_kafka_resp_err_t)atoi(arg2);
+      }
+      rd_kafka_mock_push_request_errors_array(cluster, 0, count, errs);
+    }
   } else if (n == 4 && strcmp(verb, "topic") == 0) {
     char spec[330];
     snprintf(spec, sizeof spec, "%s:%s", arg1, arg2);

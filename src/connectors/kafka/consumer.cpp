@@ -80,6 +80,12 @@ void Consumer::stop() {
   m_started.clear();
   m_queue.reset();
   m_topics.clear();
+  if (m_options.group && !m_rebalanced.load()) {
+    // librdkafka 2.0.2 asserts when it destroys a cooperative-sticky consumer
+    // that never got an assignment (confluentinc/librdkafka#4312, fixed in
+    // 2.3.0): leave the closed handle to the process's exit.
+    static_cast<void>(m_rk.release());
+  }
   m_rk.reset();
 }
 
@@ -214,6 +220,20 @@ void Consumer::commit(const Offsets& offsets) {
   c.offsets = offsets;
   // A full command queue drops this commit: the next one carries newer offsets.
   m_commands.push(c, std::chrono::milliseconds(0));
+}
+
+int64_t Consumer::lag(const Offsets& next) const {
+  int64_t total = -1;
+  for (const auto& [tp, offset] : next) {
+    int64_t low = 0;
+    int64_t high = 0;
+    if (rd_kafka_get_watermark_offsets(m_rk.get(), tp.topic.c_str(), tp.partition, &low, &high) ==
+            RD_KAFKA_RESP_ERR_NO_ERROR &&
+        high >= 0) {
+      total = std::max<int64_t>(total, 0) + std::max<int64_t>(high - offset, 0);
+    }
+  }
+  return total;
 }
 
 } // namespace sluice::connectors::kafka

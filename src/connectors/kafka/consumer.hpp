@@ -24,6 +24,7 @@
 #include "connectors/kafka/start_offset.hpp"
 #include "core/bounded_queue.hpp"
 
+#include <atomic>
 #include <functional>
 #include <future>
 #include <memory>
@@ -128,6 +129,10 @@ class Consumer {
   // Commits `offsets` to the group for the partitions still owned (asynchronously).
   void commit(const Offsets& offsets);
   bool is_group() const { return m_options.group.has_value(); }
+  // Messages between `next` (next offset per partition) and each partition's
+  // high watermark as last seen by a fetch (no broker round trip; -1 until
+  // one is known). Thread-safe.
+  int64_t lag(const Offsets& next) const;
 
  private:
   struct Command {
@@ -152,6 +157,7 @@ class Consumer {
   core::BoundedQueue<Batch> m_batches;
   core::BoundedQueue<Command> m_commands;
   std::unique_ptr<Session> m_session;
+  std::atomic<bool> m_rebalanced{false}; // a group's rebalance callback has run
   std::thread m_thread;
 };
 

@@ -2,6 +2,7 @@
 
 #include "core/error.hpp"
 #include "core/signals.hpp"
+#include "core/stage_counters.hpp"
 
 #include <fmt/format.h>
 #include <thread>
@@ -88,12 +89,34 @@ int KafkaCapture::compare_pos(std::string_view a, std::string_view b) const {
   return compare_offsets(x, y);
 }
 
+std::optional<Offsets> KafkaCapture::recorded_by_all() const {
+  std::vector<Offsets> positions;
+  for (const auto& e : m_options.store->entries(source_id())) {
+    Offsets o;
+    std::string why;
+    if (!e.barrier || !parse_offsets(e.pos, &o, &why)) {
+      return std::nullopt;
+    }
+    positions.push_back(std::move(o));
+  }
+  if (positions.empty()) {
+    return std::nullopt;
+  }
+  return merge_recorded(positions);
+}
+
 void KafkaCapture::seek(const std::string& pos) {
   Offsets stored;
   std::string why;
   if (!parse_offsets(pos, &stored, &why)) {
     throw Error(ExitCode::data, fmt::format("stored position {} is not a position of {}: {}", pos,
                                             source_id(), why));
+  }
+  // With several sinks, no single entry need be what all of them recorded.
+  if (m_options.store != nullptr && !stored.empty()) {
+    if (auto merged = recorded_by_all()) {
+      stored = std::move(*merged);
+    }
   }
   m_consumer.start(stored, [&](const std::string& line) { m_log.info("{}", line); });
 }
@@ -175,6 +198,17 @@ void KafkaCapture::emit(core::Emitter& out, const Record& r) {
                         v.value ? v.value->substr(0, 4096) : std::string_view(), why);
 }
 
+void KafkaCapture::update_lag() {
+  auto now = core::Clock::now();
+  if (now < m_lag_due) {
+    return;
+  }
+  m_lag_due = now + std::chrono::seconds(1);
+  if (int64_t lag = m_consumer.lag(m_offsets); lag >= 0) {
+    core::stage_counters().set_source_lag(lag, core::LagUnit::messages);
+  }
+}
+
 Produced KafkaCapture::produce(core::Emitter& out, core::Clock::time_point until) {
   size_t since_clock = 0;
   for (;;) {
@@ -184,6 +218,7 @@ Produced KafkaCapture::produce(core::Emitter& out, core::Clock::time_point until
       }
       m_index = 0;
       m_last_partition = -1;
+      update_lag();
     }
     const Record& r = m_batch.records[m_index++];
     switch (r.kind) {
@@ -270,9 +305,16 @@ void KafkaCapture::barrier_written(const std::optional<core::control::BarrierId>
 void KafkaCapture::acknowledge(const std::string& pos) {
   Offsets offsets;
   std::string why;
-  if (parse_offsets(pos, &offsets, &why)) {
-    m_consumer.commit(offsets);
+  if (m_options.store != nullptr) {
+    std::optional<Offsets> merged = recorded_by_all();
+    if (!merged) {
+      return;
+    }
+    offsets = std::move(*merged);
+  } else if (!parse_offsets(pos, &offsets, &why)) {
+    return;
   }
+  m_consumer.commit(offsets);
 }
 
 } // namespace sluice::connectors::kafka

@@ -2,8 +2,9 @@
 // (DESIGN §2, §4), read by a Consumer on its own thread.
 //
 // A position is, per partition the capture owns, the next offset to read
-// ({"TOPIC/PARTITION": OFFSET}). Resuming: explicit partitions start from the
-// stored position, else from -o; a group member starts each partition it is
+// ({"TOPIC/PARTITION": OFFSET}). With a store, the position resumed from and
+// acknowledged is the sinks' entries merged per partition (merge_recorded).
+// Resuming: explicit partitions start from the stored position, else from -o; a group member starts each partition it is
 // assigned from the larger of the stored offset and the group's committed one.
 // In a group, offsets are committed only up to what every sink recorded
 // (acknowledge), and before a partition is given up in a rebalance the
@@ -51,8 +52,12 @@ class KafkaCapture : public core::CaptureSource {
 
  private:
   void emit(core::Emitter& out, const Record& r);
+  void update_lag(); // consumer lag for --metrics and --progress, at most once a second
   void apply_marker(const Record& r);
   bool wait_recorded(const core::control::BarrierId& id);
+  // Per partition, what every sink registered in the store has recorded (the
+  // store's entries merged); none when one has recorded nothing yet.
+  std::optional<Offsets> recorded_by_all() const;
 
   KafkaCaptureOptions m_options;
   const core::Log& m_log;
@@ -68,6 +73,7 @@ class KafkaCapture : public core::CaptureSource {
   int32_t m_last_partition = -1;
   uint16_t m_last_topic = 0;
   Offsets::iterator m_last;
+  core::Clock::time_point m_lag_due{}; // next consumer-lag update for --metrics/--progress
 };
 
 } // namespace sluice::connectors::kafka

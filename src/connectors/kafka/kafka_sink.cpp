@@ -22,6 +22,9 @@ constexpr milliseconds k_full_wait{10};
 constexpr size_t k_batch_messages = 2048;
 constexpr size_t k_batch_bytes = 512 << 10;
 constexpr uint32_t k_sticky_messages = 8192;
+// Room left under message.max.bytes for a record's framing: a message closer to
+// the limit takes the unbatched path, where librdkafka itself says whether it fits.
+constexpr size_t k_record_overhead = 512;
 
 Properties producer_properties(Properties p, const KafkaSinkOptions& o) {
   if (!o.brokers.empty()) {
@@ -190,7 +193,13 @@ rd_kafka_topic_t* KafkaSink::topic_handle(std::string_view name) {
   return m_last_topic;
 }
 
-bool KafkaSink::can_batch(const Message& m) const { return m_batching && !m.ts && m.value; }
+bool KafkaSink::can_batch(const Message& m) const {
+  if (!m_batching || m.ts || !m.value) {
+    return false;
+  }
+  size_t size = m.value->size() + (m.key ? m.key->size() : 0);
+  return size + k_record_overhead <= m_max_message;
+}
 
 int32_t KafkaSink::partition_for(const Message& m) {
   if (m_options.partition != RD_KAFKA_PARTITION_UA) {
@@ -211,12 +220,7 @@ int32_t KafkaSink::partition_for(const Message& m) {
   return m_sticky;
 }
 
-bool KafkaSink::add_to_batch(const Message& m, std::string* why) {
-  size_t size = m.value->size() + (m.key ? m.key->size() : 0);
-  if (size > m_max_message) {
-    *why = fmt::format("message of {} bytes is larger than message.max.bytes", size);
-    return false;
-  }
+void KafkaSink::add_to_batch(const Message& m) {
   topic_handle(m.topic);
   int32_t partition = partition_for(m);
   PartitionBatch& b = m_batches[static_cast<size_t>(partition)];
@@ -233,7 +237,6 @@ bool KafkaSink::add_to_batch(const Message& m, std::string* why) {
   if (b.entries.size() >= k_batch_messages || b.bytes.size() >= k_batch_bytes) {
     hand_over(partition);
   }
-  return true;
 }
 
 void KafkaSink::hand_over(int32_t partition) {
@@ -251,12 +254,19 @@ void KafkaSink::hand_over(int32_t partition) {
         m.key_len = static_cast<size_t>(e.key_size);
       }
     }
-    int n = rd_kafka_produce_batch(m_last_topic, partition, RD_KAFKA_MSG_F_COPY, m_scratch.data(),
-                                   static_cast<int>(m_scratch.size()));
-    m_produced += static_cast<uint64_t>(n);
-    done += static_cast<size_t>(n);
-    if (done < b.entries.size()) {
-      rd_kafka_resp_err_t err = m_scratch[static_cast<size_t>(n)].err;
+    rd_kafka_produce_batch(m_last_topic, partition, RD_KAFKA_MSG_F_COPY, m_scratch.data(),
+                           static_cast<int>(m_scratch.size()));
+    // librdkafka takes the messages in order and, once its queue is full,
+    // refuses all the rest with QUEUE_FULL: everything before the first
+    // refusal is queued. Any other refusal ends the run (sizes were checked).
+    size_t queued = 0;
+    while (queued < m_scratch.size() && m_scratch[queued].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+      ++queued;
+    }
+    m_produced += queued;
+    done += queued;
+    if (queued < m_scratch.size()) {
+      rd_kafka_resp_err_t err = m_scratch[queued].err;
       if (err != RD_KAFKA_RESP_ERR__QUEUE_FULL) {
         throw Error(exit_code_for(err), fmt::format("produce to {}/{}: {}", m_options.message.topic,
                                                     partition, describe_error(err)));
@@ -285,8 +295,11 @@ bool KafkaSink::write(const core::Line& line, simdjson::ondemand::document& doc,
     return false;
   }
   if (can_batch(m)) {
-    return add_to_batch(m, why);
+    add_to_batch(m);
+    return true;
   }
+  // What waits in the batches goes first: per-partition order is kept.
+  hand_over_all();
   for (;;) {
     rd_kafka_headers_t* headers = nullptr;
     if (!m.headers->empty()) {

@@ -2,7 +2,13 @@
 // through librdkafka's idempotent producer (DESIGN §4.3).
 //
 // write() hands each message to librdkafka, which batches and compresses
-// (lz4 by default); commits between barriers only serve delivery reports. A
+// (lz4 by default). With a fixed topic and no headers, timestamps or -X
+// partitioner, sluice partitions itself as librdkafka would (murmur2 of the
+// key; keyless messages stick to one random partition for a while) and hands
+// each partition's messages over in batches (rd_kafka_produce_batch) when a
+// batch fills up, at every commit, and before any message that takes the
+// unbatched path, so per-partition order is kept. Commits between barriers
+// only hand over what waits and serve delivery reports. A
 // barrier's commit flushes and waits for the delivery report of every message
 // before the checkpoint is recorded, so a recorded position never covers an
 // unsent message. A failed delivery ends the run (69 when time may cure it,
@@ -21,6 +27,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace sluice::connectors::kafka {
 
@@ -70,7 +77,7 @@ class KafkaSink : public core::SinkTarget {
   void check_brokers();
   rd_kafka_topic_t* topic_handle(std::string_view name);
   bool can_batch(const Message& m) const;
-  bool add_to_batch(const Message& m, std::string* why);
+  void add_to_batch(const Message& m);
   int32_t partition_for(const Message& m);
   void hand_over(int32_t partition);
   void hand_over_all();

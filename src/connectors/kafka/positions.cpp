@@ -2,6 +2,7 @@
 
 #include "core/json_writer.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -80,6 +81,25 @@ int compare_offsets(const Offsets& a, const Offsets& b) {
     sum_b += offset;
   }
   return sum_a < sum_b ? -1 : (sum_a > sum_b ? 1 : 0);
+}
+
+Offsets merge_recorded(const std::vector<Offsets>& positions) {
+  if (positions.empty()) {
+    return {};
+  }
+  Offsets merged = positions.front();
+  for (size_t i = 1; i < positions.size(); ++i) {
+    for (auto it = merged.begin(); it != merged.end();) {
+      auto other = positions[i].find(it->first);
+      if (other == positions[i].end()) {
+        it = merged.erase(it);
+        continue;
+      }
+      it->second = std::min(it->second, other->second);
+      ++it;
+    }
+  }
+  return merged;
 }
 
 } // namespace sluice::connectors::kafka

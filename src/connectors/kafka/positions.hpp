@@ -10,6 +10,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace sluice::connectors::kafka {
 
@@ -34,5 +35,11 @@ bool parse_offsets(std::string_view json, Offsets* out, std::string* why);
 // 0 when equal. Positions that are ahead on some partitions and behind on
 // others are ordered by the sum of their offsets.
 int compare_offsets(const Offsets& a, const Offsets& b);
+
+// The position several sinks have all recorded, merged per partition: for
+// each partition every position has, the smallest offset. A partition missing
+// from any of them is left out (no offset is known to be recorded by all; the
+// group's committed offset or -o decides where it starts). None: empty.
+Offsets merge_recorded(const std::vector<Offsets>& positions);
 
 } // namespace sluice::connectors::kafka

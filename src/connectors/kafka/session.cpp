@@ -74,8 +74,12 @@ void Consumer::Session::serve(milliseconds timeout) {
     return;
   }
   // The group's queue, in bulk: rebalance callbacks are served on the way.
+  // The first call is made even with a full batch (the partitions are paused
+  // then): it is what tells librdkafka the member is alive
+  // (max.poll.interval.ms), and what a paused queue still yields is kept.
   rd_kafka_message_t* messages[k_group_bulk];
-  for (int i = 0; !m_failure && m_batch.bytes.size() < m_c.m_options.batch_bytes; ++i) {
+  for (int i = 0; !m_failure && (i == 0 || m_batch.bytes.size() < m_c.m_options.batch_bytes);
+       ++i) {
     ssize_t n = rd_kafka_consume_batch_queue(
         m_c.m_queue.get(), i == 0 ? static_cast<int>(timeout.count()) : 0, messages, k_group_bulk);
     for (ssize_t j = 0; j < n; ++j) {

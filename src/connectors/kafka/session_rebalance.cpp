@@ -39,6 +39,7 @@ void Consumer::Session::assigned_explicit(const Offsets& starts) {
 void Consumer::Session::on_rebalance(rd_kafka_t* rk, rd_kafka_resp_err_t err,
                                      rd_kafka_topic_partition_list_t* partitions, void* opaque) {
   auto* self = static_cast<Session*>(static_cast<ClientEvents*>(opaque)->owner);
+  self->m_c.m_rebalanced = true;
   bool cooperative = std::strcmp(rd_kafka_rebalance_protocol(rk), "COOPERATIVE") == 0;
   try {
     if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {

@@ -46,5 +46,17 @@ TEST_CASE("kafka positions order by partition and by sum when they cross",
   CHECK(describe({"t", 3}) == "t/3");
 }
 
+TEST_CASE("kafka positions of several sinks merge per partition to what all recorded",
+          "[connectors][kafka][positions]") {
+  // A sink past a revoke no longer lists t/1; one that recorded an earlier
+  // barrier is behind on t/0: neither entry alone is what both recorded.
+  Offsets later{{{"t", 0}, 100}, {{"t", 2}, 7}};
+  Offsets earlier{{{"t", 0}, 90}, {{"t", 1}, 50}, {{"t", 2}, 9}};
+  Offsets merged = merge_recorded({later, earlier});
+  CHECK(merged == Offsets{{{"t", 0}, 90}, {{"t", 2}, 7}});
+  CHECK(merge_recorded({later}) == later);
+  CHECK(merge_recorded({}).empty());
+}
+
 } // namespace
 } // namespace sluice::connectors::kafka
