@@ -7,7 +7,9 @@
 
 namespace sluice::connectors {
 
-std::unique_ptr<core::CheckpointStore> open_store(const std::string& spec) {
+namespace {
+
+std::unique_ptr<core::CheckpointStore> make_store(const std::string& spec) {
   if (spec.rfind("sqlite:", 0) == 0) {
     if (spec.size() == 7) {
       throw core::Error(core::ExitCode::usage, "--checkpoint sqlite: needs a database path");
@@ -21,6 +23,16 @@ std::unique_ptr<core::CheckpointStore> open_store(const std::string& spec) {
     throw core::Error(core::ExitCode::usage, "--checkpoint needs a file path or sqlite:DB");
   }
   return std::make_unique<core::FileStore>(spec);
+}
+
+} // namespace
+
+std::unique_ptr<core::CheckpointStore> open_store(const std::string& spec, StoreUse use) {
+  auto store = make_store(spec);
+  if (use == StoreUse::run) {
+    store->lock_running(core::RunLock::shared);
+  }
+  return store;
 }
 
 } // namespace sluice::connectors

@@ -2,6 +2,11 @@
 // table _sluice_checkpoints in that database), `postgresql://…` (the same
 // table in that PostgreSQL database), or a file path. Throws
 // Error(usage) for a spec this build cannot open.
+//
+// A store opened for a running stage (StoreUse::run) holds the store's run
+// lock shared until it is destroyed, so `sluice checkpoint set|reset` can tell
+// that a pipeline runs with it; the checkpoint tool opens it with
+// StoreUse::admin and takes the lock itself.
 #pragma once
 
 #include "core/checkpoint_store.hpp"
@@ -11,6 +16,9 @@
 
 namespace sluice::connectors {
 
-std::unique_ptr<core::CheckpointStore> open_store(const std::string& spec);
+enum class StoreUse { run, admin };
+
+std::unique_ptr<core::CheckpointStore> open_store(const std::string& spec,
+                                                  StoreUse use = StoreUse::run);
 
 } // namespace sluice::connectors

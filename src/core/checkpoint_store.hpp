@@ -7,9 +7,14 @@
 // no barrier means "acknowledge nothing, resume from the beginning".
 // Implementations: FileStore here; SQLite and PostgreSQL stores live in their
 // connectors. Methods throw Error (data for a corrupt store, io otherwise).
+//
+// The run lock (core/run_lock.hpp) tells the checkpoint tool whether a
+// pipeline is running with the store: every stage holds it shared while it
+// runs; `sluice checkpoint set|reset` takes it exclusively.
 #pragma once
 
 #include "core/control.hpp"
+#include "core/run_lock.hpp"
 
 #include <cstdint>
 #include <functional>
@@ -43,6 +48,15 @@ class CheckpointStore {
                                    const std::string& state) = 0;
   // Replaces the entry of (entry.source, entry.sink); durable when it returns.
   virtual void record(const StoreEntry& entry) = 0;
+
+  // Every entry of every source, ordered by source, then sink; readers never lock.
+  virtual std::vector<StoreEntry> all_entries() = 0;
+  // Removes the entry of (source, sink); false when there was none.
+  virtual bool remove(const std::string& source, const std::string& sink) = 0;
+  // Takes the run lock and holds it until the store is destroyed: shared waits
+  // while the checkpoint tool holds it; exclusive returns false at once when a
+  // running stage (or another tool) holds it.
+  virtual bool lock_running(RunLock mode) = 0;
 };
 
 // Where a capture resumes: the lowest barrier over the registered sinks.

@@ -4,7 +4,9 @@
 #include "core/fd.hpp"
 #include "core/json_writer.hpp"
 
+#include <algorithm>
 #include <cerrno>
+#include <tuple>
 #include <fcntl.h>
 #include <filesystem>
 #include <fmt/format.h>
@@ -121,6 +123,9 @@ std::vector<StoreEntry> FileStore::all_entries() {
     }
     out.push_back(parse_entry(m_path, o));
   }
+  std::stable_sort(out.begin(), out.end(), [](const StoreEntry& a, const StoreEntry& b) {
+    return std::tie(a.source, a.sink) < std::tie(b.source, b.sink);
+  });
   return out;
 }
 
@@ -198,6 +203,30 @@ void FileStore::record(const StoreEntry& entry) {
     entries.push_back(entry);
   }
   write_all_entries(entries);
+}
+
+} // namespace sluice::core
+
+namespace sluice::core {
+
+bool FileStore::remove(const std::string& source, const std::string& sink) {
+  if (access(m_path.c_str(), F_OK) != 0) {
+    return false;
+  }
+  FileLock lock(m_path + ".lock");
+  auto entries = all_entries();
+  auto kept = entries;
+  std::erase_if(kept, [&](const StoreEntry& e) { return e.source == source && e.sink == sink; });
+  if (kept.size() == entries.size()) {
+    return false;
+  }
+  write_all_entries(kept);
+  return true;
+}
+
+bool FileStore::lock_running(RunLock mode) {
+  m_run_lock = FlockFile::acquire(m_path + ".run.lock", mode);
+  return m_run_lock.has_value();
 }
 
 } // namespace sluice::core

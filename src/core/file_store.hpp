@@ -5,6 +5,8 @@
 // durable by fsyncing the directory. Readers never lock: rename is atomic, so
 // they see the old or the new file. Safe across processes; one object is not
 // thread-safe. Throws Error(data) for a corrupt file, Error(io) otherwise.
+// The run lock is an flock on "<path>.run.lock" (not "<path>.lock": a stage
+// holding that shared would block its own writes).
 #pragma once
 
 #include "core/checkpoint_store.hpp"
@@ -20,14 +22,15 @@ class FileStore : public CheckpointStore {
   StoreEntry register_sink(const std::string& source, const std::string& sink,
                            const std::string& state) override;
   void record(const StoreEntry& entry) override;
-
-  // Every entry of every source.
-  std::vector<StoreEntry> all_entries();
+  std::vector<StoreEntry> all_entries() override;
+  bool remove(const std::string& source, const std::string& sink) override;
+  bool lock_running(RunLock mode) override;
 
  private:
   void write_all_entries(const std::vector<StoreEntry>& entries);
 
   std::string m_path;
+  std::optional<FlockFile> m_run_lock;
 };
 
 } // namespace sluice::core

@@ -77,12 +77,10 @@ void PgStore::write_entry(PgConn& conn, const core::StoreEntry& entry) {
                    params_of(entry), "record the checkpoint");
 }
 
-std::vector<core::StoreEntry> PgStore::entries(std::string_view source) {
+std::vector<core::StoreEntry> PgStore::read_entries(
+    const std::string& sql, const std::vector<std::optional<std::string>>& params) {
   PgConn& c = conn();
-  PgResult r = c.run_params(fmt::format("SELECT {} FROM _sluice_checkpoints WHERE source = $1 "
-                                        "ORDER BY sink",
-                                        k_columns),
-                            {std::string(source)});
+  PgResult r = c.run_params(sql, params);
   if (!r.ok()) {
     if (r.sqlstate() == "42P01") { // no table yet: nothing recorded
       return {};
@@ -94,6 +92,50 @@ std::vector<core::StoreEntry> PgStore::entries(std::string_view source) {
     out.push_back(read_entry(r, i));
   }
   return out;
+}
+
+std::vector<core::StoreEntry> PgStore::entries(std::string_view source) {
+  return read_entries(fmt::format("SELECT {} FROM _sluice_checkpoints WHERE source = $1 "
+                                  "ORDER BY sink",
+                                  k_columns),
+                      {std::string(source)});
+}
+
+std::vector<core::StoreEntry> PgStore::all_entries() {
+  // ORDER BY in bytes (COLLATE "C") to match the other stores.
+  return read_entries(fmt::format("SELECT {} FROM _sluice_checkpoints ORDER BY source COLLATE "
+                                  "\"C\", sink COLLATE \"C\"",
+                                  k_columns),
+                      {});
+}
+
+bool PgStore::remove(const std::string& source, const std::string& sink) {
+  PgConn& c = conn();
+  PgResult r = c.run_params("DELETE FROM _sluice_checkpoints WHERE source = $1 AND sink = $2",
+                            {source, sink});
+  if (!r.ok()) {
+    if (r.sqlstate() == "42P01") {
+      return false;
+    }
+    c.fail(r, "remove from the checkpoint store " + m_describe);
+  }
+  return std::string_view(PQcmdTuples(r.get())) != "0";
+}
+
+bool PgStore::lock_running(core::RunLock mode) {
+  if (m_lock_conn.is_broken()) {
+    m_lock_conn = PgConn::connect({m_uri, std::nullopt, false, "sluice checkpoint lock"});
+  }
+  // One key per table: the schema the store's table lives in, and its name.
+  constexpr const char* k_key = "hashtextextended(current_schema() || '._sluice_checkpoints', 0)";
+  if (mode == core::RunLock::shared) {
+    m_lock_conn.exec(fmt::format("SELECT pg_advisory_lock_shared({})", k_key),
+                     "lock the checkpoint store " + m_describe);
+    return true;
+  }
+  PgResult r = m_lock_conn.exec(fmt::format("SELECT pg_try_advisory_lock({})", k_key),
+                                "lock the checkpoint store " + m_describe);
+  return r.rows() == 1 && r.value(0, 0) == "t";
 }
 
 core::StoreEntry PgStore::register_sink(const std::string& source, const std::string& sink,

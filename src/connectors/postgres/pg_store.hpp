@@ -7,6 +7,9 @@
 // postgres` writing to the same database calls write_entry() on its own
 // connection inside the transaction that holds the data. The password, if
 // any, comes from libpq's PGPASSWORD or PGPASSFILE (never the command line).
+// The run lock is a session-level advisory lock on a key derived from the
+// schema and table name, held on a connection of its own (so a reconnect of
+// the store's connection cannot drop it); it ends with that session.
 // Not thread-safe; throws Error.
 #pragma once
 
@@ -26,6 +29,9 @@ class PgStore : public core::CheckpointStore {
   core::StoreEntry register_sink(const std::string& source, const std::string& sink,
                                  const std::string& state) override;
   void record(const core::StoreEntry& entry) override;
+  std::vector<core::StoreEntry> all_entries() override;
+  bool remove(const std::string& source, const std::string& sink) override;
+  bool lock_running(core::RunLock mode) override;
 
   // (host, port, database): equal for the same database.
   const std::string& identity() const { return m_describe; }
@@ -36,10 +42,13 @@ class PgStore : public core::CheckpointStore {
 
  private:
   PgConn& conn();
+  std::vector<core::StoreEntry> read_entries(const std::string& sql,
+                                             const std::vector<std::optional<std::string>>& params);
 
   std::string m_uri;
   std::string m_describe;
   PgConn m_conn;
+  PgConn m_lock_conn;
   bool m_table_ready = false;
 };
 

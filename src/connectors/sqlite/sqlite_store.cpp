@@ -70,25 +70,60 @@ Db& SqliteStore::writer() {
   return *m_db;
 }
 
-std::vector<core::StoreEntry> SqliteStore::entries(std::string_view source) {
+std::vector<core::StoreEntry> SqliteStore::read_entries(const char* sql,
+                                                        const std::string* source) {
   if (!m_db && access(m_path.c_str(), F_OK) != 0) {
     return {};
   }
   Db reader(m_path, false);
   sqlite3_stmt* raw = nullptr;
-  const char* sql = "SELECT source, sink, run, checkpoint, pos, state, updated FROM "
-                    "_sluice_checkpoints WHERE source = ?1 ORDER BY sink";
   if (sqlite3_prepare_v2(reader.get(), sql, -1, &raw, nullptr) != SQLITE_OK) {
     // No table yet: nothing recorded.
     return {};
   }
   Stmt s(raw, reader.get());
-  s.bind_text(1, source);
+  if (source != nullptr) {
+    s.bind_text(1, *source);
+  }
   std::vector<core::StoreEntry> out;
   while (s.step()) {
     out.push_back(read_entry(s));
   }
   return out;
+}
+
+std::vector<core::StoreEntry> SqliteStore::entries(std::string_view source) {
+  std::string wanted(source);
+  return read_entries("SELECT source, sink, run, checkpoint, pos, state, updated FROM "
+                      "_sluice_checkpoints WHERE source = ?1 ORDER BY sink",
+                      &wanted);
+}
+
+std::vector<core::StoreEntry> SqliteStore::all_entries() {
+  return read_entries("SELECT source, sink, run, checkpoint, pos, state, updated FROM "
+                      "_sluice_checkpoints ORDER BY source, sink",
+                      nullptr);
+}
+
+bool SqliteStore::remove(const std::string& source, const std::string& sink) {
+  if (!m_db && access(m_path.c_str(), F_OK) != 0) {
+    return false;
+  }
+  Db& db = writer();
+  db.exec("BEGIN IMMEDIATE");
+  Stmt s = db.prepare("DELETE FROM _sluice_checkpoints WHERE source = ?1 AND sink = ?2");
+  s.bind_text(1, source);
+  s.bind_text(2, sink);
+  s.step();
+  bool removed = sqlite3_changes(db.get()) > 0;
+  s.reset();
+  db.exec("COMMIT");
+  return removed;
+}
+
+bool SqliteStore::lock_running(core::RunLock mode) {
+  m_run_lock = core::FlockFile::acquire(m_path + "-sluice.lock", mode);
+  return m_run_lock.has_value();
 }
 
 core::StoreEntry SqliteStore::register_sink(const std::string& source, const std::string& sink,

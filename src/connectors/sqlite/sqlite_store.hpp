@@ -5,6 +5,7 @@
 // sinks whose destination is another database. A `sink sqlite` writing to the
 // same database instead calls write_entry() on its own connection inside the
 // transaction that holds the data, so data and position commit together.
+// The run lock is an flock on "<DB>-sluice.lock" beside the database.
 // Not thread-safe; throws Error.
 #pragma once
 
@@ -12,6 +13,7 @@
 #include "core/checkpoint_store.hpp"
 
 #include <memory>
+#include <optional>
 
 namespace sluice::connectors::sqlite {
 
@@ -24,6 +26,9 @@ class SqliteStore : public core::CheckpointStore {
   core::StoreEntry register_sink(const std::string& source, const std::string& sink,
                                  const std::string& state) override;
   void record(const core::StoreEntry& entry) override;
+  std::vector<core::StoreEntry> all_entries() override;
+  bool remove(const std::string& source, const std::string& sink) override;
+  bool lock_running(core::RunLock mode) override;
 
   const std::string& path() const { return m_path; }
 
@@ -34,9 +39,12 @@ class SqliteStore : public core::CheckpointStore {
 
  private:
   Db& writer();
+  // Rows of `sql` (bound to `source` when given); none when nothing was recorded.
+  std::vector<core::StoreEntry> read_entries(const char* sql, const std::string* source);
 
   std::string m_path;
   std::unique_ptr<Db> m_db; // opened on first use: a reader must not create the file
+  std::optional<core::FlockFile> m_run_lock;
 };
 
 } // namespace sluice::connectors::sqlite

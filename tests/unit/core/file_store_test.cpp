@@ -4,6 +4,7 @@
 #include "core_test_support.hpp"
 
 #include <atomic>
+#include <memory>
 #include <catch2/catch.hpp>
 #include <sys/wait.h>
 #include <thread>
@@ -308,6 +309,46 @@ TEST_CASE("file store keeps every record of two sinks writing from two processes
     CHECK(e.barrier->checkpoint == 100);
   }
   CHECK(dir.names() == std::vector<std::string>{"app.ckpt", "app.ckpt.lock"});
+}
+
+TEST_CASE("file store lists the entries of every source by source and sink", "[core][file_store]") {
+  TempDir dir;
+  FileStore store(dir.file("app.ckpt"));
+  store.register_sink("src-b", "sink-1", "null");
+  store.register_sink("src-a", "sink-2", "null");
+  store.register_sink("src-a", "sink-1", "null");
+  auto all = store.all_entries();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].source + " " + all[0].sink == "src-a sink-1");
+  CHECK(all[1].source + " " + all[1].sink == "src-a sink-2");
+  CHECK(all[2].source + " " + all[2].sink == "src-b sink-1");
+}
+
+TEST_CASE("file store removes one entry and keeps the others", "[core][file_store]") {
+  TempDir dir;
+  FileStore store(dir.file("app.ckpt"));
+  CHECK_FALSE(store.remove("src", "sink-a")); // no file yet: nothing to remove
+  store.record(recorded("src", "sink-a", "run", 3, "3"));
+  store.record(recorded("src", "sink-b", "run", 4, "4"));
+  CHECK(store.remove("src", "sink-a"));
+  CHECK_FALSE(store.remove("src", "sink-a"));
+  auto left = FileStore(dir.file("app.ckpt")).entries("src");
+  REQUIRE(left.size() == 1);
+  CHECK(left[0].sink == "sink-b");
+  CHECK(left[0].barrier->checkpoint == 4);
+}
+
+TEST_CASE("file store run lock refuses the tool while a stage runs", "[core][file_store]") {
+  TempDir dir;
+  auto stage = std::make_unique<FileStore>(dir.file("app.ckpt"));
+  CHECK(stage->lock_running(RunLock::shared));
+  FileStore tool(dir.file("app.ckpt"));
+  CHECK_FALSE(tool.lock_running(RunLock::exclusive));
+  // The lock does not stand in the way of the stage's own writes.
+  stage->register_sink("src", "sink", "null");
+  stage.reset();
+  CHECK(tool.lock_running(RunLock::exclusive));
+  CHECK(std::filesystem::exists(dir.file("app.ckpt.run.lock")));
 }
 
 } // namespace

@@ -57,3 +57,33 @@ TEST_CASE("sqlite store reads nothing from a missing database and does not creat
   sluice::test::execute(dir.file("empty.db"), "CREATE TABLE t(a)");
   CHECK(SqliteStore(dir.file("empty.db")).entries("src").empty());
 }
+
+TEST_CASE("sqlite store lists every source and removes one entry", "[connectors][sqlite]") {
+  TempDir dir;
+  SqliteStore store(dir.file("s.db"));
+  CHECK(store.all_entries().empty()); // no database yet
+  CHECK_FALSE(store.remove("src", "sink"));
+  store.register_sink("src-b", "sink", "null");
+  store.register_sink("src-a", "sink-2", "null");
+  store.register_sink("src-a", "sink-1", "null");
+  auto all = store.all_entries();
+  REQUIRE(all.size() == 3);
+  CHECK(all[0].sink == "sink-1");
+  CHECK(all[2].source == "src-b");
+  CHECK(store.remove("src-a", "sink-1"));
+  CHECK_FALSE(store.remove("src-a", "sink-1"));
+  SqliteStore reader(dir.file("s.db"));
+  CHECK(reader.all_entries().size() == 2);
+  CHECK(reader.entries("src-a").size() == 1);
+}
+
+TEST_CASE("sqlite store run lock refuses the tool while a stage runs", "[connectors][sqlite]") {
+  TempDir dir;
+  auto stage = std::make_unique<SqliteStore>(dir.file("s.db"));
+  CHECK(stage->lock_running(sluice::core::RunLock::shared));
+  SqliteStore tool(dir.file("s.db"));
+  CHECK_FALSE(tool.lock_running(sluice::core::RunLock::exclusive));
+  stage.reset();
+  CHECK(tool.lock_running(sluice::core::RunLock::exclusive));
+  CHECK(access(dir.file("s.db-sluice.lock").c_str(), F_OK) == 0);
+}
