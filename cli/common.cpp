@@ -4,13 +4,55 @@
 #include "core/line_writer.hpp"
 #include "core/error.hpp"
 #include "core/units.hpp"
+#include "core/watch.hpp"
 
 namespace sluice::cli {
 
 void usage_error(const std::string& message) { throw core::Error(core::ExitCode::usage, message); }
 
+namespace {
+
+// Applies --log-format, --progress and --metrics once the command line is parsed,
+// before the stage runs (and before any message is printed).
+void configure_watch_and_log(const CommonFlags& f) {
+  core::configure_log(f.log_format == "json" ? core::LogFormat::json : core::LogFormat::text,
+                      core::use_colour());
+  core::WatchOptions w;
+  core::parse_progress_mode(f.progress, &w.progress);
+  w.quiet = f.quiet;
+  if (!f.metrics.empty()) {
+    core::MetricsAddress address;
+    std::string why;
+    if (core::parse_metrics_address(f.metrics, &address, &why)) {
+      w.metrics = address;
+    }
+  }
+  core::configure_watch(w);
+}
+
+} // namespace
+
 void add_log_flags(CLI::App* app, CommonFlags& f) {
   app->add_flag("-q,--quiet", f.quiet, "print only warnings and errors (no summary)");
+  app->add_option("--log-format", f.log_format, "format of messages on stderr: text or json")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"text", "json"}))
+      ->type_name("FORMAT");
+  app->parse_complete_callback([&f] { configure_watch_and_log(f); });
+}
+
+void add_watch_flags(CLI::App* app, CommonFlags& f) {
+  app->add_option("--progress", f.progress, "live progress line on stderr: auto (a terminal, last stage), always or never")
+      ->capture_default_str()
+      ->check(CLI::IsMember({"auto", "always", "never"}))
+      ->type_name("WHEN");
+  app->add_option("--metrics", f.metrics, "serve Prometheus metrics over HTTP at PORT or HOST:PORT (host 127.0.0.1)")
+      ->check([](const std::string& value) {
+        core::MetricsAddress address;
+        std::string why;
+        return core::parse_metrics_address(value, &address, &why) ? std::string() : why;
+      })
+      ->type_name("ADDR");
 }
 
 void add_reader_flags(CLI::App* app, CommonFlags& f) {
@@ -23,7 +65,7 @@ void add_reader_flags(CLI::App* app, CommonFlags& f) {
 }
 
 void add_capture_flags(CLI::App* app, CommonFlags& f) {
-  app->add_option("--checkpoint", f.checkpoint, "checkpoint store to resume from: a file or sqlite:DB")
+  app->add_option("--checkpoint", f.checkpoint, "checkpoint store to resume from: a file, sqlite:DB or postgresql://URI")
       ->type_name("STORE");
   app->add_option("--source-id", f.source_id, "source id in the store (default: derived from the source)")
       ->type_name("ID");
@@ -34,10 +76,11 @@ void add_capture_flags(CLI::App* app, CommonFlags& f) {
       ->capture_default_str()
       ->type_name("DURATION");
   app->add_flag("--no-control", f.no_control, "write events only, no control records (not with --checkpoint)");
+  add_watch_flags(app, f);
 }
 
 void add_sink_flags(CLI::App* app, CommonFlags& f) {
-  app->add_option("--checkpoint", f.checkpoint, "checkpoint store to record positions in: a file or sqlite:DB")
+  app->add_option("--checkpoint", f.checkpoint, "checkpoint store to record positions in: a file, sqlite:DB or postgresql://URI")
       ->type_name("STORE");
   app->add_option("--source-id", f.source_id, "source id to register under (default: from the start record)")
       ->type_name("ID");
@@ -51,12 +94,14 @@ void add_sink_flags(CLI::App* app, CommonFlags& f) {
       ->check(CLI::PositiveNumber)
       ->type_name("N");
   app->add_flag("--strict", f.strict, "validate every line fully, not only its shape");
+  add_watch_flags(app, f);
 }
 
 void add_operator_flags(CLI::App* app, CommonFlags& f) {
   app->add_flag("--strict", f.strict, "validate every line fully, not only its shape");
   add_reader_flags(app, f);
   add_log_flags(app, f);
+  add_watch_flags(app, f);
 }
 
 core::ErrorPolicy error_policy(const CommonFlags& f) {

@@ -29,10 +29,16 @@ struct CommonFlags {
   bool no_control = false;
   std::string linger = "20ms";
   uint64_t batch = 10000;
+  std::string log_format = "text";
+  std::string progress = "auto";
+  std::string metrics; // ADDR of --metrics, empty without
 };
 
-// --quiet
+// --quiet, --log-format; once the command line is parsed, they configure core/log
+// and core/watch (with --progress and --metrics when the command has them).
 void add_log_flags(CLI::App* app, CommonFlags& f);
+// --progress, --metrics: every stage (added by the capture, sink and operator flags)
+void add_watch_flags(CLI::App* app, CommonFlags& f);
 // --on-error, --max-line-size: every stage that reads lines
 void add_reader_flags(CLI::App* app, CommonFlags& f);
 // --checkpoint, --source-id, --checkpoint-interval, --drain-timeout, --no-control

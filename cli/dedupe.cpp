@@ -132,7 +132,7 @@ void add_dedupe(CLI::App& app, Commands& commands) {
   sub->add_option("--duplicates", flags->duplicates, "file to append dropped events to")
       ->type_name("FILE");
   sub->add_option("--checkpoint", flags->common.checkpoint,
-                  "checkpoint store whose sinks say which saved states to keep: a file or sqlite:DB")
+                  "checkpoint store whose sinks say which saved states to keep: a file, sqlite:DB or postgresql://URI")
       ->type_name("STORE");
   add_operator_flags(sub, flags->common);
   commands.push_back({sub, "dedupe", [flags] { run(*flags); }, &flags->common.quiet});

@@ -1,6 +1,7 @@
 // sluice: the subcommand table and the one place errors are caught (STYLE 2.4).
 #include "command.hpp"
 #include "core/error.hpp"
+#include "core/log.hpp"
 #include "core/signals.hpp"
 #include "revision.hpp"
 
@@ -101,6 +102,16 @@ bool report_unknown_command(CLI::App& app, int argc, char** argv) {
   return false;
 }
 
+// The last line of a run that is not an ordinary error ("stopped: ..."): as
+// before in text logs, an error line under --log-format json.
+void report_final(const std::string& stage, const char* prefix, const char* what) {
+  if (sluice::core::log_format() == sluice::core::LogFormat::json) {
+    sluice::core::write_log_line(stage, sluice::core::LogLevel::error, std::string(prefix) + what);
+  } else {
+    fmt::print(stderr, "sluice {}: {}{}\n", stage, prefix, what);
+  }
+}
+
 int report_parse_error(CLI::App& app, const CLI::ParseError& e) {
   if (e.get_exit_code() == static_cast<int>(CLI::ExitCodes::Success)) {
     return app.exit(e); // --help, --version
@@ -147,6 +158,7 @@ int main(int argc, char** argv) {
   sluice::cli::add_transform(app, commands);
   sluice::cli::add_dedupe(app, commands);
   sluice::cli::add_reorder(app, commands);
+  sluice::cli::add_checkpoint(app, commands);
   sluice::cli::add_completion(app, commands);
 
   if (report_unknown_command(app, argc, argv)) {
@@ -178,17 +190,18 @@ int main(int argc, char** argv) {
     if (e.is_broken_pipe()) {
       return 0;
     }
+    using sluice::core::LogLevel;
     if (e.is_upstream_abort()) {
-      fmt::print(stderr, "sluice {}: stopped: {}\n", command->stage, e.what());
+      report_final(command->stage, "stopped: ", e.what());
     } else if (e.code() == ExitCode::usage) {
-      fmt::print(stderr, "sluice {}: error: {} (see 'sluice {} --help')\n", command->stage,
-                 e.what(), command->stage);
+      sluice::core::write_log_line(command->stage, LogLevel::error,
+                                   fmt::format("{} (see 'sluice {} --help')", e.what(), command->stage));
     } else {
-      fmt::print(stderr, "sluice {}: error: {}\n", command->stage, e.what());
+      sluice::core::write_log_line(command->stage, LogLevel::error, e.what());
     }
     return static_cast<int>(e.code());
   } catch (const std::exception& e) {
-    fmt::print(stderr, "sluice {}: internal error: {}\n", command->stage, e.what());
+    report_final(command->stage, "internal error: ", e.what());
     return static_cast<int>(ExitCode::internal);
   }
 }

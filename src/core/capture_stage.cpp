@@ -4,6 +4,8 @@
 #include "core/error.hpp"
 #include "core/fd.hpp"
 #include "core/signals.hpp"
+#include "core/stage_counters.hpp"
+#include "core/watch.hpp"
 #include "core/units.hpp"
 
 #include <cerrno>
@@ -24,9 +26,9 @@ constexpr milliseconds k_drain_poll{5};
 class CaptureRun {
  public:
   CaptureRun(CaptureSource& source, LineWriter& out, BadData& bad, const CaptureOptions& options,
-             const Log& log)
-      : m_source(source), m_out(out), m_bad(bad), m_emit(out, bad), m_options(options), m_log(log),
-        m_id(source.source_id()), m_run(control::new_run_id()) {}
+             const Log& log, Watch& watch)
+      : m_source(source), m_out(out), m_bad(bad), m_emit(out, bad, options.control), m_options(options), m_log(log),
+        m_watch(watch), m_id(source.source_id()), m_run(control::new_run_id()) {}
 
   void run();
 
@@ -39,6 +41,7 @@ class CaptureRun {
   void idle_wait(Clock::time_point next_barrier);
   void drain();
   void close_stdout();
+  void publish_counts();
 
   CaptureSource& m_source;
   LineWriter& m_out;
@@ -46,6 +49,8 @@ class CaptureRun {
   Emitter m_emit;
   const CaptureOptions& m_options;
   const Log& m_log;
+  Watch& m_watch;
+  StageCounters& m_counters = stage_counters();
   std::string m_id;
   std::string m_run;
   uint64_t m_checkpoint = 0;
@@ -99,6 +104,15 @@ void CaptureRun::emit_barrier() {
   m_events_at_barrier = m_emit.events();
   m_pos_at_barrier = m_source.position();
   m_out.write_line(control::make_checkpoint({m_checkpoint, m_id, m_run, m_pos_at_barrier}));
+  m_counters.barriers.add();
+  m_counters.last_checkpoint_ms.set(wall_clock_ms());
+}
+
+// For --progress and --metrics, once per produce() call (not per event).
+void CaptureRun::publish_counts() {
+  m_counters.events_in.set(m_emit.events());
+  m_counters.events_out.set(m_emit.events());
+  m_counters.bytes_out.set(m_out.written() + m_out.buffer().size());
 }
 
 bool CaptureRun::is_barrier_due() {
@@ -215,6 +229,7 @@ void CaptureRun::run() {
     }
     auto now = Clock::now();
     Produced step = m_source.produce(m_emit, std::min(now + k_slice, next_barrier));
+    publish_counts();
     if (step == Produced::done) {
       break;
     }
@@ -238,16 +253,26 @@ void CaptureRun::run() {
     }
   }
   drain();
+  publish_counts();
+  m_watch.end_progress();
   double seconds = std::chrono::duration<double>(Clock::now() - m_started).count();
-  m_log.info("{} events in {:.2f}s ({:.0f}/s); checkpoints: {}; bad lines: {}", m_emit.events(),
-             seconds, seconds > 0 ? m_emit.events() / seconds : 0.0, m_checkpoint, m_bad.count());
+  double rate = seconds > 0 ? m_emit.events() / seconds : 0.0;
+  m_log.summary(fmt::format("{} events in {:.2f}s ({:.0f}/s); checkpoints: {}; bad lines: {}",
+                            m_emit.events(), seconds, rate, m_checkpoint, m_bad.count()),
+                {{"events_out", m_emit.events()},
+                 {"bytes_out", m_out.written()},
+                 {"seconds", seconds},
+                 {"events_per_second", rate},
+                 {"checkpoints", m_checkpoint},
+                 {"bad_lines", m_bad.count()}});
 }
 
 } // namespace
 
 void run_capture(CaptureSource& source, LineWriter& out, BadData& bad,
                  const CaptureOptions& options, const Log& log) {
-  CaptureRun run(source, out, bad, options, log);
+  Watch watch(StageKind::capture, log.stage());
+  CaptureRun run(source, out, bad, options, log, watch);
   try {
     run.run();
   } catch (const Error& e) {

@@ -27,7 +27,9 @@ namespace sluice::core {
 // What a capture writes through: events, and its bad-data policy.
 class Emitter {
  public:
-  Emitter(LineWriter& writer, BadData& bad) : m_writer(writer), m_bad(bad) {}
+  // `controls` false (--no-control): control() writes nothing.
+  Emitter(LineWriter& writer, BadData& bad, bool controls = true)
+      : m_writer(writer), m_bad(bad), m_controls(controls) {}
   void event(std::string_view line) {
     m_writer.write_line(line);
     ++m_events;
@@ -39,14 +41,19 @@ class Emitter {
     ++m_events;
   }
   // A control record the source makes itself, in stream order (a schema record):
-  // not counted as an event.
-  void control(std::string_view line) { m_writer.write_line(line); }
+  // not counted as an event; dropped under --no-control.
+  void control(std::string_view line) {
+    if (m_controls) {
+      m_writer.write_line(line);
+    }
+  }
   BadData& bad_data() { return m_bad; }
   uint64_t events() const { return m_events; }
 
  private:
   LineWriter& m_writer;
   BadData& m_bad;
+  bool m_controls;
   uint64_t m_events = 0;
 };
 

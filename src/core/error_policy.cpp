@@ -36,8 +36,9 @@ BadData::BadData(const ErrorPolicy& policy, const Log& log) : m_policy(policy), 
 }
 
 void BadData::report(std::string_view source, uint64_t line_number, std::string_view raw,
-                     std::string_view reason) {
+                     std::string_view reason, BadKind kind) {
   ++m_count;
+  stage_counters().error(kind);
   switch (m_policy.mode) {
   case ErrorPolicy::Mode::fail:
     throw Error(ExitCode::data, fmt::format("{}:{}: {}", source, line_number, reason));

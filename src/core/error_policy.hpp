@@ -9,6 +9,7 @@
 
 #include "core/fd.hpp"
 #include "core/log.hpp"
+#include "core/stage_counters.hpp"
 
 #include <cstdint>
 #include <string>
@@ -29,9 +30,10 @@ class BadData {
  public:
   BadData(const ErrorPolicy& policy, const Log& log);
 
-  // Applies the policy to one bad record of `source` (a file name, "stdin", a table).
+  // Applies the policy to one bad record of `source` (a file name, "stdin", a table),
+  // counted in stage_counters() under `kind`.
   void report(std::string_view source, uint64_t line_number, std::string_view raw,
-              std::string_view reason);
+              std::string_view reason, BadKind kind = BadKind::source);
   // Makes dead letters written so far durable (call before forwarding a barrier).
   void sync();
   uint64_t count() const { return m_count; }

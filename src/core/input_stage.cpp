@@ -54,7 +54,8 @@ void InputStage::run(InputHandler& handler) {
         m_ended = false;
         m_bad.report(m_options.source_name, line.number, line.text,
                      fmt::format("line longer than --max-line-size ({} bytes); first {} bytes kept",
-                                 m_options.max_line_size, line.text.size()));
+                                 m_options.max_line_size, line.text.size()),
+                     BadKind::too_long);
       } else {
         process(handler, line);
       }
@@ -113,6 +114,7 @@ void InputStage::wait(InputHandler& handler) {
 
 void InputStage::process(InputHandler& handler, const Line& line) {
   m_stats.bytes += line.text.size() + 1;
+  m_counters.bytes_in.add(line.text.size() + 1);
   if (control::may_be_control(line.text)) {
     process_control(handler, line);
     return;
@@ -136,10 +138,11 @@ void InputStage::process_event(InputHandler& handler, const Line& line) {
     }
   }
   if (!ok) {
-    m_bad.report(m_options.source_name, line.number, line.text, why);
+    m_bad.report(m_options.source_name, line.number, line.text, why, BadKind::malformed);
     return;
   }
   ++m_stats.events;
+  m_counters.events_in.add();
   handler.on_event(line, doc);
 }
 
@@ -149,7 +152,7 @@ void InputStage::process_control(InputHandler& handler, const Line& line) {
   switch (control::parse_control(m_control_parser, line.padded(), &record, &why)) {
   case control::Parsed::malformed:
     m_ended = false;
-    m_bad.report(m_options.source_name, line.number, line.text, why);
+    m_bad.report(m_options.source_name, line.number, line.text, why, BadKind::malformed);
     return;
   case control::Parsed::event:
     process_event(handler, line);

@@ -17,6 +17,7 @@
 #include "core/json_check.hpp"
 #include "core/line_reader.hpp"
 #include "core/log.hpp"
+#include "core/stage_counters.hpp"
 
 #include <chrono>
 #include <optional>
@@ -83,6 +84,7 @@ class InputStage {
   JsonChecker m_checker; // --strict
   simdjson::ondemand::parser m_control_parser;
   InputStats m_stats;
+  StageCounters& m_counters = stage_counters();
   bool m_saw_control = false;
   bool m_ended = false; // the last line was an end record
   bool m_told_drain = false;

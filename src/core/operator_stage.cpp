@@ -1,6 +1,9 @@
 #include "core/operator_stage.hpp"
 
+#include "core/checkpoint_store.hpp"
 #include "core/error.hpp"
+#include "core/stage_counters.hpp"
+#include "core/watch.hpp"
 
 #include <chrono>
 
@@ -15,27 +18,42 @@ class WriterEmit : public Emit {
   void event(std::string_view text) override {
     m_out.write_line(text);
     ++m_events;
+    count_event();
   }
   std::string& buffer() override { return m_out.buffer(); }
   void end_event() override {
     m_out.end_line();
     ++m_events;
+    count_event();
   }
   void control(std::string_view text, const control::Record& record) override {
+    bool is_barrier = false;
     if (const auto* barrier = std::get_if<control::Checkpoint>(&record)) {
+      is_barrier = true;
       m_bad.sync();
       for (ControlHook* hook : m_hooks) {
         hook->before_barrier(*barrier);
       }
     }
     m_out.write_line(text);
+    if (is_barrier) {
+      m_counters.barriers.add();
+      m_counters.last_checkpoint_ms.set(wall_clock_ms());
+    }
   }
   uint64_t events() const { return m_events; }
 
  private:
+  // For --progress and --metrics: relaxed single-writer stores, no lock.
+  void count_event() {
+    m_counters.events_out.add();
+    m_counters.bytes_out.set(m_out.written() + m_out.buffer().size());
+  }
+
   LineWriter& m_out;
   BadData& m_bad;
   const std::vector<ControlHook*>& m_hooks;
+  StageCounters& m_counters = stage_counters();
   uint64_t m_events = 0;
 };
 
@@ -48,7 +66,7 @@ class OperatorHandler : public InputHandler {
   void on_event(const Line& line, simdjson::ondemand::document& doc) override {
     std::string why;
     if (!m_op.on_event(line, doc, m_emit, &why)) {
-      m_bad.report("stdin", line.number, line.text, why);
+      m_bad.report("stdin", line.number, line.text, why, BadKind::rejected);
     }
   }
   void on_control(const Line& line, const control::Record& record) override {
@@ -97,6 +115,7 @@ void run_operator(ByteSource& input, LineWriter& out, Operator& op, const InputO
 void run_operator(ByteSource& input, LineWriter& out, Operator& op, const InputOptions& options,
                   BadData& bad, const Log& log, const std::vector<ControlHook*>& hooks) {
   auto started = Clock::now();
+  Watch watch(StageKind::operator_stage, log.stage());
   OperatorHandler handler(op, out, bad, hooks);
   InputStage stage(input, options, bad, log);
   try {
@@ -109,10 +128,19 @@ void run_operator(ByteSource& input, LineWriter& out, Operator& op, const InputO
     }
     throw;
   }
+  watch.end_progress();
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
   std::string extra = op.summary();
-  log.info("{} events in, {} out in {:.2f}s{}{}; bad lines: {}", stage.stats().events,
-           handler.events_out(), seconds, extra.empty() ? "" : "; ", extra, bad.count());
+  log.summary(fmt::format("{} events in, {} out in {:.2f}s{}{}; bad lines: {}", stage.stats().events,
+                          handler.events_out(), seconds, extra.empty() ? "" : "; ", extra,
+                          bad.count()),
+              {{"events_in", stage.stats().events},
+               {"events_out", handler.events_out()},
+               {"bytes_in", stage.stats().bytes},
+               {"bytes_out", out.written()},
+               {"seconds", seconds},
+               {"bad_lines", bad.count()},
+               {"operator", std::string_view(extra)}});
 }
 
 } // namespace sluice::core

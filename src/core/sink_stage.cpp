@@ -1,6 +1,8 @@
 #include "core/sink_stage.hpp"
 
 #include "core/error.hpp"
+#include "core/stage_counters.hpp"
+#include "core/watch.hpp"
 
 #include <chrono>
 
@@ -42,10 +44,11 @@ void SinkStage::on_event(const Line& line, simdjson::ondemand::document& doc) {
   }
   std::string why;
   if (!m_target.write(line, doc, &why)) {
-    m_bad.report("stdin", line.number, line.text, why);
+    m_bad.report("stdin", line.number, line.text, why, BadKind::rejected);
     return;
   }
   ++m_written;
+  stage_counters().events_out.add();
   if (m_pending++ == 0 && m_options.linger.count() > 0) {
     m_linger_due = Clock::now() + m_options.linger;
   }
@@ -87,12 +90,23 @@ void SinkStage::commit(const control::Checkpoint* barrier) {
   m_pending = 0;
   if (barrier == nullptr || m_options.store == nullptr || !m_source) {
     m_target.commit(nullptr, nullptr);
+    if (barrier != nullptr) {
+      note_barrier();
+    }
     return;
   }
   m_bad.sync();
   StoreEntry record{*m_source, m_sink_id, barrier->id(), barrier->pos, "null", wall_clock_ms()};
   m_target.commit(m_options.store, &record);
   ++m_recorded;
+  note_barrier();
+}
+
+// A barrier's events are committed (and recorded, with a store): for --metrics.
+void SinkStage::note_barrier() {
+  StageCounters& c = stage_counters();
+  c.barriers.add();
+  c.last_checkpoint_ms.set(wall_clock_ms());
 }
 
 void SinkStage::on_idle() {
@@ -127,13 +141,23 @@ void SinkStage::on_abandon(const control::Abort*, const Line*) {
 void run_sink(ByteSource& input, SinkTarget& target, const SinkOptions& sink,
               const InputOptions& input_options, BadData& bad, const Log& log) {
   auto started = Clock::now();
+  Watch watch(StageKind::sink, log.stage());
   SinkStage stage(target, sink, bad, log);
   InputStage loop(input, input_options, bad, log);
   stage.begin();
   loop.run(stage);
+  watch.end_progress();
   double seconds = std::chrono::duration<double>(Clock::now() - started).count();
-  log.info("{} events in {:.2f}s: {}; checkpoints recorded: {}; bad lines: {}", stage.written(),
-           seconds, target.summary(), stage.recorded(), bad.count());
+  std::string what = target.summary();
+  log.summary(fmt::format("{} events in {:.2f}s: {}; checkpoints recorded: {}; bad lines: {}",
+                          stage.written(), seconds, what, stage.recorded(), bad.count()),
+              {{"events_in", loop.stats().events},
+               {"events_out", stage.written()},
+               {"bytes_in", loop.stats().bytes},
+               {"seconds", seconds},
+               {"checkpoints_recorded", stage.recorded()},
+               {"bad_lines", bad.count()},
+               {"target", std::string_view(what)}});
 }
 
 } // namespace sluice::core

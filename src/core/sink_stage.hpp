@@ -74,6 +74,7 @@ class SinkStage : public InputHandler {
  private:
   void open(const std::string& source, const std::optional<control::BarrierId>& resume);
   void commit(const control::Checkpoint* barrier);
+  void note_barrier();
 
   SinkTarget& m_target;
   SinkOptions m_options;

@@ -1,6 +1,7 @@
 #include "ops/late_events.hpp"
 
 #include "core/json_writer.hpp"
+#include "core/stage_counters.hpp"
 #include "ops/warn_limit.hpp"
 
 #include <fmt/format.h>
@@ -25,6 +26,7 @@ bool LatePolicy::parse(std::string_view text, LatePolicy* out, std::string* why)
 
 bool LateEvents::handle(const core::Line& line, const std::string& reason) {
   ++m_count;
+  core::stage_counters().late.add(); // --progress, --metrics
   if (m_warn && is_reported_count(m_count)) {
     const char* what = m_mode == LatePolicy::Mode::emit   ? "emitted out of order"
                        : m_mode == LatePolicy::Mode::drop ? "dropped"

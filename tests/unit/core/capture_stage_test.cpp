@@ -432,6 +432,28 @@ TEST_CASE("capture stage without control writes only events", "[core][capture_st
   CHECK(none.events() == none.lines.size());
 }
 
+TEST_CASE("emitter drops the source's own control records without control",
+          "[core][capture_stage]") {
+  TempDir dir;
+  std::string path = dir.file("out.ndjson");
+  for (bool controls : {true, false}) {
+    {
+      Fd fd = open_file(path, O_WRONLY | O_CREAT | O_TRUNC);
+      Log log("capture", true);
+      BadData bad(ErrorPolicy{}, log);
+      LineWriter out(fd.get(), "stdout");
+      Emitter emit(out, bad, controls);
+      emit.control(R"({"$sluice":{"schema":{"table":"t"}}})");
+      emit.event(R"({"n":1})");
+      out.flush();
+      CHECK(emit.events() == 1);
+    }
+    Output out(path);
+    CHECK(out.lines.size() == (controls ? 2U : 1U));
+    CHECK(out.lines.back() == R"({"n":1})");
+  }
+}
+
 TEST_CASE("capture stage stops reading at the first signal and ends cleanly",
           "[core][capture_stage]") {
   SignalReset reset;
