@@ -8,9 +8,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 # Debian packages: build, then what the tests and benchmarks run against.
 BUILD_PKGS := g++ cmake make pkg-config git libcli11-dev libsimdjson-dev libfmt-dev \
-  libzstd-dev catch2 libsqlite3-dev libssl-dev libxxhash-dev libre2-dev libpq-dev librdkafka-dev
+  libzstd-dev catch2 libsqlite3-dev libssl-dev libxxhash-dev libre2-dev libpq-dev librdkafka-dev \
+  libboost-dev
 TEST_PKGS := zstd sqlite3 python3 jq groff mandoc bash-completion util-linux procps \
-  coreutils diffutils openssl postgresql-15 postgresql-15-wal2json kcat zsh fish
+  coreutils diffutils openssl postgresql-15 postgresql-15-wal2json kcat zsh fish curl tmux
 BENCH_PKGS := gojq miller gawk hyperfine linux-perf time
 FUZZ_PKGS := clang-14 libfuzzer-14-dev
 FUZZ_BUILD ?= build-fuzz
@@ -42,8 +43,11 @@ bench: deps-bench build
 chaos: deps build
 	@VERBOSE=1 SLUICE=$(BUILD)/sluice CHAOS_KILLS=$${CHAOS_KILLS:-200} CHAOS_EVENTS=$${CHAOS_EVENTS:-1000000} \
 	  bash tests/e2e/zero_loss.sh
+	@VERBOSE=1 SLUICE=$(BUILD)/sluice CHAOS_KILLS=$${CHAOS_KILLS:-200} CHAOS_EVENTS=$${CHAOS_EVENTS:-1000000} \
+	  bash tests/e2e/dedupe_reorder_kill.sh
 	@VERBOSE=1 SLUICE=$(BUILD)/sluice SLUICE_BUILD_DIR=$(BUILD) CHAOS_KILLS=$${KAFKA_CHAOS_KILLS:-40} \
 	  KAFKA_CHAOS_EVENTS=$${KAFKA_CHAOS_EVENTS:-300000} bash tests/e2e/kafka_chaos.sh
+	@VERBOSE=1 SLUICE=$(BUILD)/sluice CHAOS_KILLS=$${PG_CHAOS_KILLS:-200} bash tests/e2e/postgres_kill.sh
 
 # libFuzzer targets (expression parser, line reader) under ASan and UBSan, each
 # run for FUZZ_RUNS inputs.

@@ -31,6 +31,7 @@ void add_sink_postgres(CLI::App& sink, Commands& commands);
 void add_transform(CLI::App& app, Commands& commands);
 void add_dedupe(CLI::App& app, Commands& commands);
 void add_reorder(CLI::App& app, Commands& commands);
+void add_checkpoint(CLI::App& app, Commands& commands);
 void add_completion(CLI::App& app, Commands& commands);
 
 } // namespace sluice::cli

@@ -3,9 +3,10 @@
 
 _sluice_subcommands() {
   case "$1" in
-    "") echo "capture sink transform dedupe reorder" ;;
+    "") echo "capture sink transform dedupe reorder checkpoint" ;;
     "capture") echo "generate file kafka postgres poll" ;;
     "sink") echo "file kafka sqlite postgres" ;;
+    "checkpoint") echo "show set reset" ;;
   esac
 }
 
@@ -13,19 +14,23 @@ _sluice_flags() {
   case "$1" in
     "") echo "-h --help -V --version" ;;
     "capture") echo "-h --help" ;;
-    "capture generate") echo "-h --help --count --rate --seed --dup-rate --disorder --max-lateness --keys --tables --start-ts --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control -q --quiet" ;;
-    "capture file") echo "-h --help --format -F --follow --poll-interval --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --on-error --max-line-size -q --quiet" ;;
-    "capture kafka") echo "-h --help -b --brokers -X --property -F --config --retries -t --topic -G --group -p --partition -o --offset -c --count -e --exit-at-end --meta --format --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --on-error --max-line-size -q --quiet" ;;
-    "capture postgres") echo "-h --help --slot --publication --tables --row-filter --snapshot --temporary-slot --stream-large --time-format --heartbeat --stop-at --max-ack-lag --max-ack-stall --retries --password-env --password-file --on-error --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control -q --quiet" ;;
-    "capture poll") echo "-h --help --table --timestamp-column --incrementing-column --interval --delay --limit --time-format --password-env --password-file --on-error --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control -q --quiet" ;;
+    "capture generate") echo "-h --help --count --rate --seed --dup-rate --disorder --max-lateness --keys --tables --start-ts --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --progress --metrics -q --quiet --log-format" ;;
+    "capture file") echo "-h --help --format -F --follow --poll-interval --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --progress --metrics --on-error --max-line-size -q --quiet --log-format" ;;
+    "capture kafka") echo "-h --help -b --brokers -X --property -F --config --retries -t --topic -G --group -p --partition -o --offset -c --count -e --exit-at-end --meta --format --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --progress --metrics --on-error --max-line-size -q --quiet --log-format" ;;
+    "capture postgres") echo "-h --help --slot --publication --tables --row-filter --snapshot --temporary-slot --stream-large --time-format --heartbeat --stop-at --max-ack-lag --max-ack-stall --retries --password-env --password-file --on-error --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --progress --metrics -q --quiet --log-format" ;;
+    "capture poll") echo "-h --help --table --timestamp-column --incrementing-column --interval --delay --limit --time-format --password-env --password-file --on-error --checkpoint --source-id --checkpoint-interval --drain-timeout --no-control --progress --metrics -q --quiet --log-format" ;;
     "sink") echo "-h --help" ;;
-    "sink file") echo "-h --help --compress --level --rotate-size --rotate-interval --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
-    "sink kafka") echo "-h --help -b --brokers -X --property -F --config --retries -t --topic --topic-from --key --headers --partition --compress --format --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
-    "sink sqlite") echo "-h --help --table --upsert --raw --delete-mode --if-newer --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
-    "sink postgres") echo "-h --help --table --upsert --delete-mode --if-newer --create --raw --password-env --password-file --checkpoint --source-id --sink-id --linger --batch --strict --on-error --max-line-size -q --quiet" ;;
-    "transform") echo "-h --help --where --assert --select --drop --rename --set --unwrap --hash --mask --redact --null --flatten --sep --keep-meta --hash-key-env --hash-key-file --unsalted --strict --on-error --max-line-size -q --quiet" ;;
-    "dedupe") echo "-h --help --key --time --within --max-keys --exact --state --reset-state --duplicates --checkpoint --strict --on-error --max-line-size -q --quiet" ;;
-    "reorder") echo "-h --help --time --lateness --late --idle-timeout --max-buffer --on-full --seq --partition --gap-timeout --strict --on-error --max-line-size -q --quiet" ;;
+    "sink file") echo "-h --help --compress --level --rotate-size --rotate-interval --checkpoint --source-id --sink-id --linger --batch --strict --progress --metrics --on-error --max-line-size -q --quiet --log-format" ;;
+    "sink kafka") echo "-h --help -b --brokers -X --property -F --config --retries -t --topic --topic-from --key --headers --partition --compress --format --checkpoint --source-id --sink-id --linger --batch --strict --progress --metrics --on-error --max-line-size -q --quiet --log-format" ;;
+    "sink sqlite") echo "-h --help --table --upsert --raw --delete-mode --if-newer --checkpoint --source-id --sink-id --linger --batch --strict --progress --metrics --on-error --max-line-size -q --quiet --log-format" ;;
+    "sink postgres") echo "-h --help --table --upsert --delete-mode --if-newer --create --raw --password-env --password-file --checkpoint --source-id --sink-id --linger --batch --strict --progress --metrics --on-error --max-line-size -q --quiet --log-format" ;;
+    "transform") echo "-h --help --where --assert --select --drop --rename --set --unwrap --hash --mask --redact --null --flatten --sep --keep-meta --hash-key-env --hash-key-file --unsalted --strict --on-error --max-line-size -q --quiet --log-format --progress --metrics" ;;
+    "dedupe") echo "-h --help --key --time --within --max-keys --exact --state --reset-state --duplicates --checkpoint --strict --on-error --max-line-size -q --quiet --log-format --progress --metrics" ;;
+    "reorder") echo "-h --help --time --lateness --late --idle-timeout --max-buffer --on-full --seq --partition --gap-timeout --strict --on-error --max-line-size -q --quiet --log-format --progress --metrics" ;;
+    "checkpoint") echo "-h --help" ;;
+    "checkpoint show") echo "-h --help --source-id --sink-id --format -q --quiet --log-format --source-uri --password-env --password-file -b --brokers -X --property -F --config --timeout" ;;
+    "checkpoint set") echo "-h --help --source-id --sink-id --format -q --quiet --log-format --pos -G --group -b --brokers -X --property -F --config --timeout --force" ;;
+    "checkpoint reset") echo "-h --help --source-id --sink-id --format -q --quiet --log-format --all --force" ;;
   esac
 }
 
@@ -45,14 +50,20 @@ _sluice_values() {
     "capture generate|--source-id") echo "@file" ;;
     "capture generate|--checkpoint-interval") echo "@file" ;;
     "capture generate|--drain-timeout") echo "@file" ;;
+    "capture generate|--progress") echo "auto always never" ;;
+    "capture generate|--metrics") echo "@file" ;;
+    "capture generate|--log-format") echo "text json" ;;
     "capture file|--format") echo "ndjson lines" ;;
     "capture file|--poll-interval") echo "@file" ;;
     "capture file|--checkpoint") echo "@file" ;;
     "capture file|--source-id") echo "@file" ;;
     "capture file|--checkpoint-interval") echo "@file" ;;
     "capture file|--drain-timeout") echo "@file" ;;
+    "capture file|--progress") echo "auto always never" ;;
+    "capture file|--metrics") echo "@file" ;;
     "capture file|--on-error") echo "@file" ;;
     "capture file|--max-line-size") echo "@file" ;;
+    "capture file|--log-format") echo "text json" ;;
     "capture kafka|-b") echo "@file" ;;
     "capture kafka|--brokers") echo "@file" ;;
     "capture kafka|-X") echo "@file" ;;
@@ -75,8 +86,11 @@ _sluice_values() {
     "capture kafka|--source-id") echo "@file" ;;
     "capture kafka|--checkpoint-interval") echo "@file" ;;
     "capture kafka|--drain-timeout") echo "@file" ;;
+    "capture kafka|--progress") echo "auto always never" ;;
+    "capture kafka|--metrics") echo "@file" ;;
     "capture kafka|--on-error") echo "@file" ;;
     "capture kafka|--max-line-size") echo "@file" ;;
+    "capture kafka|--log-format") echo "text json" ;;
     "capture postgres|--slot") echo "@file" ;;
     "capture postgres|--publication") echo "@file" ;;
     "capture postgres|--tables") echo "@file" ;;
@@ -95,6 +109,9 @@ _sluice_values() {
     "capture postgres|--source-id") echo "@file" ;;
     "capture postgres|--checkpoint-interval") echo "@file" ;;
     "capture postgres|--drain-timeout") echo "@file" ;;
+    "capture postgres|--progress") echo "auto always never" ;;
+    "capture postgres|--metrics") echo "@file" ;;
+    "capture postgres|--log-format") echo "text json" ;;
     "capture poll|--table") echo "@file" ;;
     "capture poll|--timestamp-column") echo "@file" ;;
     "capture poll|--incrementing-column") echo "@file" ;;
@@ -109,6 +126,9 @@ _sluice_values() {
     "capture poll|--source-id") echo "@file" ;;
     "capture poll|--checkpoint-interval") echo "@file" ;;
     "capture poll|--drain-timeout") echo "@file" ;;
+    "capture poll|--progress") echo "auto always never" ;;
+    "capture poll|--metrics") echo "@file" ;;
+    "capture poll|--log-format") echo "text json" ;;
     "sink file|--compress") echo "zstd none" ;;
     "sink file|--level") echo "@file" ;;
     "sink file|--rotate-size") echo "@file" ;;
@@ -118,8 +138,11 @@ _sluice_values() {
     "sink file|--sink-id") echo "@file" ;;
     "sink file|--linger") echo "@file" ;;
     "sink file|--batch") echo "@file" ;;
+    "sink file|--progress") echo "auto always never" ;;
+    "sink file|--metrics") echo "@file" ;;
     "sink file|--on-error") echo "@file" ;;
     "sink file|--max-line-size") echo "@file" ;;
+    "sink file|--log-format") echo "text json" ;;
     "sink kafka|-b") echo "@file" ;;
     "sink kafka|--brokers") echo "@file" ;;
     "sink kafka|-X") echo "@file" ;;
@@ -140,8 +163,11 @@ _sluice_values() {
     "sink kafka|--sink-id") echo "@file" ;;
     "sink kafka|--linger") echo "@file" ;;
     "sink kafka|--batch") echo "@file" ;;
+    "sink kafka|--progress") echo "auto always never" ;;
+    "sink kafka|--metrics") echo "@file" ;;
     "sink kafka|--on-error") echo "@file" ;;
     "sink kafka|--max-line-size") echo "@file" ;;
+    "sink kafka|--log-format") echo "text json" ;;
     "sink sqlite|--table") echo "@file" ;;
     "sink sqlite|--upsert") echo "@file" ;;
     "sink sqlite|--delete-mode") echo "delete soft ignore" ;;
@@ -151,8 +177,11 @@ _sluice_values() {
     "sink sqlite|--sink-id") echo "@file" ;;
     "sink sqlite|--linger") echo "@file" ;;
     "sink sqlite|--batch") echo "@file" ;;
+    "sink sqlite|--progress") echo "auto always never" ;;
+    "sink sqlite|--metrics") echo "@file" ;;
     "sink sqlite|--on-error") echo "@file" ;;
     "sink sqlite|--max-line-size") echo "@file" ;;
+    "sink sqlite|--log-format") echo "text json" ;;
     "sink postgres|--table") echo "@file" ;;
     "sink postgres|--upsert") echo "@file" ;;
     "sink postgres|--delete-mode") echo "delete soft ignore" ;;
@@ -164,8 +193,11 @@ _sluice_values() {
     "sink postgres|--sink-id") echo "@file" ;;
     "sink postgres|--linger") echo "@file" ;;
     "sink postgres|--batch") echo "@file" ;;
+    "sink postgres|--progress") echo "auto always never" ;;
+    "sink postgres|--metrics") echo "@file" ;;
     "sink postgres|--on-error") echo "@file" ;;
     "sink postgres|--max-line-size") echo "@file" ;;
+    "sink postgres|--log-format") echo "text json" ;;
     "transform|--where") echo "@file" ;;
     "transform|--assert") echo "@file" ;;
     "transform|--select") echo "@file" ;;
@@ -182,6 +214,9 @@ _sluice_values() {
     "transform|--hash-key-file") echo "@file" ;;
     "transform|--on-error") echo "@file" ;;
     "transform|--max-line-size") echo "@file" ;;
+    "transform|--log-format") echo "text json" ;;
+    "transform|--progress") echo "auto always never" ;;
+    "transform|--metrics") echo "@file" ;;
     "dedupe|--key") echo "@file" ;;
     "dedupe|--time") echo "@file" ;;
     "dedupe|--within") echo "@file" ;;
@@ -191,6 +226,9 @@ _sluice_values() {
     "dedupe|--checkpoint") echo "@file" ;;
     "dedupe|--on-error") echo "@file" ;;
     "dedupe|--max-line-size") echo "@file" ;;
+    "dedupe|--log-format") echo "text json" ;;
+    "dedupe|--progress") echo "auto always never" ;;
+    "dedupe|--metrics") echo "@file" ;;
     "reorder|--time") echo "@file" ;;
     "reorder|--lateness") echo "@file" ;;
     "reorder|--late") echo "@file" ;;
@@ -202,6 +240,41 @@ _sluice_values() {
     "reorder|--gap-timeout") echo "@file" ;;
     "reorder|--on-error") echo "@file" ;;
     "reorder|--max-line-size") echo "@file" ;;
+    "reorder|--log-format") echo "text json" ;;
+    "reorder|--progress") echo "auto always never" ;;
+    "reorder|--metrics") echo "@file" ;;
+    "checkpoint show|--source-id") echo "@file" ;;
+    "checkpoint show|--sink-id") echo "@file" ;;
+    "checkpoint show|--format") echo "table json" ;;
+    "checkpoint show|--log-format") echo "text json" ;;
+    "checkpoint show|--source-uri") echo "@file" ;;
+    "checkpoint show|--password-env") echo "@file" ;;
+    "checkpoint show|--password-file") echo "@file" ;;
+    "checkpoint show|-b") echo "@file" ;;
+    "checkpoint show|--brokers") echo "@file" ;;
+    "checkpoint show|-X") echo "@file" ;;
+    "checkpoint show|--property") echo "@file" ;;
+    "checkpoint show|-F") echo "@file" ;;
+    "checkpoint show|--config") echo "@file" ;;
+    "checkpoint show|--timeout") echo "@file" ;;
+    "checkpoint set|--source-id") echo "@file" ;;
+    "checkpoint set|--sink-id") echo "@file" ;;
+    "checkpoint set|--format") echo "table json" ;;
+    "checkpoint set|--log-format") echo "text json" ;;
+    "checkpoint set|--pos") echo "@file" ;;
+    "checkpoint set|-G") echo "@file" ;;
+    "checkpoint set|--group") echo "@file" ;;
+    "checkpoint set|-b") echo "@file" ;;
+    "checkpoint set|--brokers") echo "@file" ;;
+    "checkpoint set|-X") echo "@file" ;;
+    "checkpoint set|--property") echo "@file" ;;
+    "checkpoint set|-F") echo "@file" ;;
+    "checkpoint set|--config") echo "@file" ;;
+    "checkpoint set|--timeout") echo "@file" ;;
+    "checkpoint reset|--source-id") echo "@file" ;;
+    "checkpoint reset|--sink-id") echo "@file" ;;
+    "checkpoint reset|--format") echo "table json" ;;
+    "checkpoint reset|--log-format") echo "text json" ;;
   esac
 }
 

@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 require_tool groff mandoc python3 sqlite3 cmp
 
 MAN_DIR=$SLUICE_SOURCE_DIR/man
-PAGES=(sluice.1 sluice-capture.1 sluice-sink.1 sluice-dedupe.1 sluice-reorder.1 sluice-transform.1 sluice-events.7)
+PAGES=(sluice.1 sluice-capture.1 sluice-sink.1 sluice-dedupe.1 sluice-reorder.1 sluice-transform.1 sluice-checkpoint.1 sluice-events.7)
 COMPLETION=$SLUICE_SOURCE_DIR/completions/sluice.bash
 EXIT_CODES="0 2 65 69 70 74 75 130 143"
 
@@ -378,6 +378,18 @@ test_capture_kafka_flags_match_the_man_page() {
   docs_py leaf capture kafka
 }
 
+test_capture_postgres_flags_match_the_man_page() {
+  docs_py leaf capture postgres
+}
+
+test_capture_poll_flags_match_the_man_page() {
+  docs_py leaf capture poll
+}
+
+test_sink_postgres_flags_match_the_man_page() {
+  docs_py leaf sink postgres
+}
+
 test_sink_kafka_flags_match_the_man_page() {
   docs_py leaf sink kafka
 }
@@ -400,6 +412,18 @@ test_reorder_flags_match_the_man_page() {
 
 test_transform_flags_match_the_man_page() {
   docs_py leaf transform
+}
+
+test_checkpoint_show_flags_match_the_man_page() {
+  docs_py leaf checkpoint show
+}
+
+test_checkpoint_set_flags_match_the_man_page() {
+  docs_py leaf checkpoint set
+}
+
+test_checkpoint_reset_flags_match_the_man_page() {
+  docs_py leaf checkpoint reset
 }
 
 test_man_pages_name_only_real_flags() {
@@ -446,7 +470,9 @@ test_bash_completion_completes_subcommands_flags_and_values() {
   bash -c 'source "$1" && complete -p sluice' complete "$COMPLETION" | grep -q -- '-F _sluice sluice' \
     || fail "sourcing the script does not register _sluice for sluice"
   expect_completion "sluice ca" "capture"
-  expect_completion "sluice " "capture dedupe reorder sink transform"
+  expect_completion "sluice " "capture checkpoint dedupe reorder sink transform"
+  expect_completion "sluice checkpoint " "reset set show"
+  expect_completion "sluice checkpoint show --format " "json table"
   expect_completion "sluice capture " "file generate kafka poll postgres"
   expect_completion "sluice sink " "file kafka postgres sqlite"
   expect_completion "sluice capture kafka --for" "--format"
@@ -476,7 +502,7 @@ test_bash_completion_continues_after_a_boolean_flag() {
   expect_completion "sluice sink sqlite shop.db --raw --up" "--upsert"
   expect_completion "sluice capture file -q --for" "--format"
   expect_completion "sluice sink file out.ndjson --strict --compress " "none zstd"
-  expect_completion "sluice capture kafka -e --me" "--meta"
+  expect_completion "sluice capture kafka -e --met" "--meta --metrics"
   expect_completion "sluice dedupe --exact --reset-state --dup" "--duplicates"
 }
 
