@@ -302,6 +302,29 @@ test_a_closed_stdout_ends_the_capture_quietly() {
   expect_not_contains err 'error'
 }
 
+# lag PORT: the source lag the capture serves on --metrics, if any yet.
+lag() {
+  curl -sf "http://127.0.0.1:$1/metrics" | awk '/^sluice_source_lag\{.*unit="messages"/ { print $NF }'
+}
+
+test_metrics_show_the_consumer_lag_until_caught_up() {
+  topic lg1 2
+  seq 1 3000 | sed 's/.*/{"n":&}/' | kc -P -t lg1
+  local port
+  port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  sluice capture kafka -b "$B" -t lg1 -p 0 -p 1 -o beginning --metrics "$port" --no-control 2>err \
+    >out.ndjson &
+  local i
+  for i in $(seq 1 100); do
+    [ "$(events_of out.ndjson 2>/dev/null | wc -l)" = 3000 ] && [ "$(lag "$port")" = 0 ] && break
+    sleep 0.1
+  done
+  expect_eq "$(lag "$port")" 0 "lag once caught up"
+  pkill -INT -f -- "--metrics $port" || true
+  wait || true
+  expect_eq "$(wc -l <out.ndjson)" 3000 "events"
+}
+
 test_group_commits_only_what_the_sink_recorded_and_resumes_from_it() {
   topic gc1 4
   sluice capture generate --count 2000 --no-control >in.ndjson

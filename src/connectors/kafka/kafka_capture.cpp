@@ -213,12 +213,12 @@ Produced KafkaCapture::produce(core::Emitter& out, core::Clock::time_point until
   size_t since_clock = 0;
   for (;;) {
     if (m_index >= m_batch.records.size()) {
+      update_lag(); // also while idle, so a caught-up capture shows 0
       if (!m_consumer.next(&m_batch)) {
         return Produced::idle;
       }
       m_index = 0;
       m_last_partition = -1;
-      update_lag();
     }
     const Record& r = m_batch.records[m_index++];
     switch (r.kind) {

@@ -46,6 +46,8 @@ class KafkaCapture : public core::CaptureSource {
   core::Produced produce(core::Emitter& out, core::Clock::time_point until) override;
   std::string position() const override { return format_offsets(m_offsets); }
   int wait_fd() const override { return m_consumer.fd(); }
+  // While idle, wake once a second to refresh the consumer lag.
+  std::optional<core::Clock::time_point> wake_at() const override { return m_lag_due; }
   void acknowledge(const std::string& pos) override;
   bool acknowledges_progress() const override { return m_consumer.is_group(); }
   void barrier_written(const std::optional<core::control::BarrierId>& id) override;
