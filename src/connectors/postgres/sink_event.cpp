@@ -1,5 +1,7 @@
 #include "connectors/postgres/sink_event.hpp"
 
+#include "connectors/event_json.hpp"
+
 #include "core/json_check.hpp"
 
 #include <fmt/format.h>
@@ -25,28 +27,6 @@ SinkOp parse_op(std::string_view op) {
     return SinkOp::truncate;
   }
   return op == "read" ? SinkOp::read : SinkOp::other;
-}
-
-bool top_object(od::document& doc, od::object* out, std::string* why) {
-  doc.rewind();
-  if (error_code e = doc.get_object().get(*out)) {
-    *why = core::describe_json_error(e);
-    return false;
-  }
-  return true;
-}
-
-// The same path under `before` when it starts with `after` (deletes carry their
-// old row there), else an empty path.
-core::JsonPath under_before(const core::JsonPath& path) {
-  if (path.steps().empty() || path.steps()[0].kind != core::PathStep::Kind::field ||
-      path.steps()[0].name != "after") {
-    return {};
-  }
-  std::string text = "before" + path.text().substr(5);
-  core::JsonPath out;
-  std::string why;
-  return core::JsonPath::parse(text, &out, &why) ? out : core::JsonPath();
 }
 
 bool add_key(std::vector<SinkField>* keys, std::string_view name, od::value value,
@@ -205,40 +185,12 @@ bool SinkEventReader::read_upsert_keys(od::document& doc, SinkEvent* out, std::s
 }
 
 bool SinkEventReader::read_key_object(od::document& doc, SinkEvent* out, std::string* why) {
-  od::object top;
-  od::value key;
-  od::json_type type;
-  if (!top_object(doc, &top, why)) {
-    return false;
-  }
-  error_code e = top.find_field_unordered("key").get(key);
-  if (e == simdjson::NO_SUCH_FIELD) {
-    return true;
-  }
-  if (e || (e = key.type().get(type))) {
-    *why = core::describe_json_error(e);
-    return false;
-  }
-  if (type == od::json_type::null) {
-    return true;
-  }
-  od::object object;
-  if (type != od::json_type::object || key.get_object().get(object)) {
-    *why = "field \"key\" is not an object";
-    return false;
-  }
-  for (auto item : object) {
-    od::field field;
-    std::string_view name;
-    if ((e = std::move(item).get(field)) || (e = field.unescaped_key().get(name))) {
-      *why = core::describe_json_error(e);
-      return false;
-    }
-    if (!add_key(&out->keys, name, field.value(), fmt::format("key.{}", name), why)) {
-      return false;
-    }
-  }
-  return true;
+  return for_each_key_field(
+      doc,
+      [out](std::string_view name, od::value value, const std::string& where, std::string* reason) {
+        return add_key(&out->keys, name, value, where, reason);
+      },
+      why);
 }
 
 bool SinkEventReader::read_fields(od::document& doc, SinkEvent* out, std::string* why) {

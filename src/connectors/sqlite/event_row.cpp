@@ -1,5 +1,7 @@
 #include "connectors/sqlite/event_row.hpp"
 
+#include "connectors/event_json.hpp"
+
 #include "core/json_check.hpp"
 
 #include <fmt/format.h>
@@ -10,50 +12,6 @@ namespace od = simdjson::ondemand;
 using simdjson::error_code;
 
 namespace {
-
-// `name` as a quoted path key: ["a \"b\""] (JsonPath reads \n, \t and \x as x).
-void append_quoted_key(std::string_view name, std::string* text) {
-  *text += "[\"";
-  for (char c : name) {
-    switch (c) {
-    case '"':
-      *text += "\\\"";
-      break;
-    case '\\':
-      *text += "\\\\";
-      break;
-    case '\n':
-      *text += "\\n";
-      break;
-    case '\t':
-      *text += "\\t";
-      break;
-    default:
-      text->push_back(c);
-    }
-  }
-  *text += "\"]";
-}
-
-// The same path under `before` when it starts with the field `after`, else an
-// empty path (deletes carry their old row in `before`).
-core::JsonPath under_before(const core::JsonPath& path) {
-  const auto& steps = path.steps();
-  if (steps.empty() || steps[0].kind != core::PathStep::Kind::field || steps[0].name != "after") {
-    return {};
-  }
-  std::string text = "before";
-  for (size_t i = 1; i < steps.size(); ++i) {
-    if (steps[i].kind == core::PathStep::Kind::field) {
-      append_quoted_key(steps[i].name, &text);
-    } else {
-      text += fmt::format("[{}]", steps[i].index);
-    }
-  }
-  core::JsonPath out;
-  std::string why;
-  return core::JsonPath::parse(text, &out, &why) ? out : core::JsonPath();
-}
 
 EventOp parse_op(std::string_view op) {
   if (op == "insert") {
@@ -69,15 +27,6 @@ EventOp parse_op(std::string_view op) {
     return EventOp::truncate;
   }
   return op == "read" ? EventOp::read : EventOp::other;
-}
-
-bool top_object(od::document& doc, od::object* out, std::string* why) {
-  doc.rewind();
-  if (error_code e = doc.get_object().get(*out)) {
-    *why = core::describe_json_error(e);
-    return false;
-  }
-  return true;
 }
 
 } // namespace
@@ -149,40 +98,12 @@ bool EventRow::read_upsert_keys(od::document& doc, std::string* why) {
 }
 
 bool EventRow::read_key_object(od::document& doc, std::string* why) {
-  od::object top;
-  od::value key;
-  od::json_type type;
-  if (!top_object(doc, &top, why)) {
-    return false;
-  }
-  error_code e = top.find_field_unordered("key").get(key);
-  if (e == simdjson::NO_SUCH_FIELD) {
-    return true;
-  }
-  if (e || (e = key.type().get(type))) {
-    *why = core::describe_json_error(e);
-    return false;
-  }
-  if (type == od::json_type::null) {
-    return true;
-  }
-  od::object object;
-  if (type != od::json_type::object || key.get_object().get(object)) {
-    *why = "field \"key\" is not an object";
-    return false;
-  }
-  for (auto item : object) {
-    od::field field;
-    std::string_view name;
-    if ((e = std::move(item).get(field)) || (e = field.unescaped_key().get(name))) {
-      *why = core::describe_json_error(e);
-      return false;
-    }
-    if (!add_key(name, field.value(), fmt::format("key.{}", name), why)) {
-      return false;
-    }
-  }
-  return true;
+  return for_each_key_field(
+      doc,
+      [this](std::string_view name, od::value value, const std::string& where, std::string* reason) {
+        return add_key(name, value, where, reason);
+      },
+      why);
 }
 
 bool EventRow::add_key(std::string_view name, od::value value, std::string_view where,
