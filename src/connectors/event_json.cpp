@@ -39,6 +39,30 @@ bool top_object(simdjson::ondemand::document& doc, simdjson::ondemand::object* o
   return true;
 }
 
+bool read_event_id(simdjson::ondemand::document& doc, std::string_view* out, std::string* why) {
+  namespace od = simdjson::ondemand;
+  od::object top;
+  od::value id;
+  od::json_type type;
+  doc.rewind();
+  if (doc.get_object().get(top) || top.find_field_unordered("id").get(id)) {
+    *why = "field \"id\" is missing";
+    return false;
+  }
+  bool ok = id.type().get(type) == simdjson::SUCCESS;
+  if (ok && type == od::json_type::string) {
+    ok = id.get_string().get(*out) == simdjson::SUCCESS;
+  } else if (ok && type == od::json_type::number) {
+    ok = core::raw_json(id, out) == simdjson::SUCCESS;
+  } else {
+    ok = false;
+  }
+  if (!ok) {
+    *why = "field \"id\" is not a string or number";
+  }
+  return ok;
+}
+
 core::JsonPath under_before(const core::JsonPath& path) {
   const auto& steps = path.steps();
   if (steps.empty() || steps[0].kind != core::PathStep::Kind::field || steps[0].name != "after") {

@@ -22,6 +22,11 @@ bool top_object(simdjson::ondemand::document& doc, simdjson::ondemand::object* o
 // empty path.
 core::JsonPath under_before(const core::JsonPath& path);
 
+// The event's `id` (a string's unescaped text, or a number's digits), valid
+// until the document is parsed again; false with a reason when it is missing
+// or of another type.
+bool read_event_id(simdjson::ondemand::document& doc, std::string_view* out, std::string* why);
+
 // Calls add(name, value, where, why) for each field of the event's `key`
 // object, in order, `where` naming it as "key.NAME"; a missing or null key
 // calls nothing. False with a reason when `key` is not an object, the JSON is

@@ -1,8 +1,9 @@
 // PostgresSink --raw: each event landed as (id, event jsonb), ids already
 // stored ignored (streaming ELT).
 #include "connectors/postgres/pg_sink.hpp"
+
+#include "connectors/event_json.hpp"
 #include "core/error.hpp"
-#include "core/json_path.hpp"
 
 #include <fmt/format.h>
 
@@ -11,25 +12,8 @@ namespace sluice::connectors::postgres {
 namespace od = simdjson::ondemand;
 
 bool PostgresSink::write_raw(const core::Line& line, od::document& doc, std::string* why) {
-  od::object top;
-  od::value id;
-  od::json_type type;
   std::string_view text;
-  doc.rewind();
-  if (doc.get_object().get(top) || top.find_field_unordered("id").get(id)) {
-    *why = "field \"id\" is missing";
-    return false;
-  }
-  bool ok = id.type().get(type) == simdjson::SUCCESS;
-  if (ok && type == od::json_type::string) {
-    ok = id.get_string().get(text) == simdjson::SUCCESS;
-  } else if (ok && type == od::json_type::number) {
-    ok = core::raw_json(id, &text) == simdjson::SUCCESS;
-  } else {
-    ok = false;
-  }
-  if (!ok) {
-    *why = "field \"id\" is not a string or number";
+  if (!read_event_id(doc, &text, why)) {
     return false;
   }
   std::string key(text);
