@@ -3,12 +3,28 @@
 #include "connectors/stores.hpp"
 #include "core/line_writer.hpp"
 #include "core/error.hpp"
+#include "core/list_split.hpp"
 #include "core/units.hpp"
 #include "core/watch.hpp"
 
 namespace sluice::cli {
 
 void usage_error(const std::string& message) { throw core::Error(core::ExitCode::usage, message); }
+
+std::vector<core::JsonPath> path_list(const std::string& flag, const std::vector<std::string>& values) {
+  std::vector<std::string> items;
+  std::string why;
+  if (!core::split_lists(values, &items, &why)) {
+    usage_error(flag + ": " + why);
+  }
+  std::vector<core::JsonPath> paths(items.size());
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (!core::JsonPath::parse(items[i], &paths[i], &why)) {
+      usage_error(flag + ": " + why);
+    }
+  }
+  return paths;
+}
 
 namespace {
 

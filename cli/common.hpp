@@ -6,6 +6,7 @@
 #include "core/checkpoint_store.hpp"
 #include "core/error_policy.hpp"
 #include "core/input_stage.hpp"
+#include "core/json_path.hpp"
 #include "core/operator_stage.hpp"
 #include "core/sink_stage.hpp"
 
@@ -13,6 +14,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace sluice::cli {
 
@@ -80,5 +82,8 @@ void run_operator_stage(const CommonFlags& f, const core::Log& log,
 
 // Throws Error(usage) with `message`.
 [[noreturn]] void usage_error(const std::string& message);
+// The paths of a list flag (repeatable and comma-separated, DESIGN §2); a
+// usage error naming `flag` when one does not parse.
+std::vector<core::JsonPath> path_list(const std::string& flag, const std::vector<std::string>& values);
 
 } // namespace sluice::cli

@@ -3,7 +3,6 @@
 #include "common.hpp"
 #include "connectors/postgres/pg_sink.hpp"
 #include "core/byte_source.hpp"
-#include "core/list_split.hpp"
 
 #include <memory>
 
@@ -26,21 +25,6 @@ struct Flags {
   std::string password_file;
 };
 
-std::vector<core::JsonPath> key_paths(const std::vector<std::string>& values) {
-  std::vector<std::string> items;
-  std::string why;
-  if (!core::split_lists(values, &items, &why)) {
-    usage_error("--upsert: " + why);
-  }
-  std::vector<core::JsonPath> paths(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (!core::JsonPath::parse(items[i], &paths[i], &why)) {
-      usage_error("--upsert: " + why);
-    }
-  }
-  return paths;
-}
-
 pg::PostgresSinkOptions sink_options(const Flags& f) {
   pg::PostgresSinkOptions o;
   o.connect.uri = f.uri;
@@ -48,7 +32,7 @@ pg::PostgresSinkOptions sink_options(const Flags& f) {
   if (!f.table.empty()) {
     o.table = f.table;
   }
-  o.upsert = key_paths(f.upsert);
+  o.upsert = path_list("--upsert", f.upsert);
   std::string why;
   if (!connectors::parse_delete_mode(f.delete_mode, &o.delete_mode, &why)) {
     usage_error(why);

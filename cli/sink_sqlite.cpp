@@ -2,7 +2,6 @@
 #include "command.hpp"
 #include "common.hpp"
 #include "connectors/sqlite/sqlite_sink.hpp"
-#include "core/list_split.hpp"
 
 #include <memory>
 
@@ -20,27 +19,12 @@ struct Flags {
   std::string if_newer;
 };
 
-std::vector<core::JsonPath> key_paths(const std::vector<std::string>& values) {
-  std::vector<std::string> items;
-  std::string why;
-  if (!core::split_lists(values, &items, &why)) {
-    usage_error("--upsert: " + why);
-  }
-  std::vector<core::JsonPath> paths(items.size());
-  for (size_t i = 0; i < items.size(); ++i) {
-    if (!core::JsonPath::parse(items[i], &paths[i], &why)) {
-      usage_error("--upsert: " + why);
-    }
-  }
-  return paths;
-}
-
 void run(const Flags& f) {
   core::Log log("sink sqlite", f.common.quiet);
   connectors::sqlite::SqliteSinkOptions o;
   o.path = f.db;
   o.table = f.table;
-  o.upsert = key_paths(f.upsert);
+  o.upsert = path_list("--upsert", f.upsert);
   o.raw = f.raw;
   std::string why;
   if (!connectors::parse_delete_mode(f.delete_mode, &o.delete_mode, &why)) {
