@@ -138,6 +138,7 @@ test_systemd_pipeline_survives_a_kill_and_stops_cleanly() {
   SRC=$(source_db shop1)
   TGT=$(new_db warehouse1)
   run_unit "$dir"
+  trap 'pkill -KILL -s "$UNIT_PID" 2>/dev/null || true' EXIT # a failed check stops it too
   wait_for 60 count_is warehouse1 public.orders 100
   add_orders shop1 101 200
   sql shop1 "UPDATE orders SET status = 'paid' WHERE id % 3 = 0; DELETE FROM orders WHERE id % 10 = 0"
@@ -173,7 +174,8 @@ TARGET_URI=$TGT
 SLOT=orders_tmux
 TABLES=public.orders,public.customers
 EOF
-  export TMUX_TMPDIR=$dir # a tmux server of this test only
+  export TMUX_TMPDIR=$dir # a tmux server of this test only, gone when the test ends
+  trap 'tmux kill-server 2>/dev/null || true' EXIT
   SECRETS_DIRECTORY=$dir/secrets STATE_DIRECTORY=$dir/state SLUICE=$SLUICE \
     bash "$EXAMPLES/tmux/sluice-tmux.sh" "$dir/orders.env" orders >"$dir/out"
   expect_contains "$dir/out" "tmux attach -t orders"
@@ -183,9 +185,11 @@ EOF
   tmux send-keys -t orders:pipeline C-c
   wait_for 30 grep -qs 'exit 0' "$dir/state/exits.log"
   expect_target_matches shop2 warehouse2
-  tmux capture-pane -p -t orders:store >"$dir/store" || true
-  tmux kill-server || true
+  # The store window shows the source's entry (`sluice checkpoint show`).
+  wait_for 15 store_window_shows "#orders_tmux"
 }
+
+store_window_shows() { tmux capture-pane -p -t orders:store | grep -q "$1"; }
 
 test_ci_data_check_passes_good_data_and_names_bad_lines() {
   sluice capture generate --count 20000 --no-control --quiet >orders.ndjson
