@@ -98,4 +98,30 @@ Decision decide(ChangeKind kind, DeleteMode mode, const OrderValue* incoming,
   return Decision::apply;
 }
 
+void SinkCounts::add(const SinkCounts& o) {
+  upserted += o.upserted;
+  appended += o.appended;
+  deleted += o.deleted;
+  truncates += o.truncates;
+  landed += o.landed;
+  duplicates += o.duplicates;
+  older += o.older;
+  ignored += o.ignored;
+}
+
+std::string SinkCounts::summary(bool raw, bool if_newer, DeleteMode delete_mode) const {
+  if (raw) {
+    return fmt::format("{} events landed, {} duplicate ids ignored", landed, duplicates);
+  }
+  std::string s = fmt::format("{} rows upserted, {} appended, {} deleted, {} truncates", upserted,
+                              appended, deleted, truncates);
+  if (if_newer) {
+    s += fmt::format(", {} older changes skipped", older);
+  }
+  if (delete_mode == DeleteMode::ignore) {
+    s += fmt::format(", {} deletes ignored", ignored);
+  }
+  return s;
+}
+
 } // namespace sluice::connectors

@@ -13,6 +13,7 @@
 
 #include "core/json_path.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <simdjson.h>
 #include <string>
@@ -61,5 +62,20 @@ enum class Decision {
 // none known, or no --if-newer).
 Decision decide(ChangeKind kind, DeleteMode mode, const OrderValue* incoming,
                 const OrderValue* known);
+
+// What a table sink did, per commit and in total.
+struct SinkCounts {
+  uint64_t upserted = 0;
+  uint64_t appended = 0;
+  uint64_t deleted = 0;
+  uint64_t truncates = 0;
+  uint64_t landed = 0;     // --raw
+  uint64_t duplicates = 0; // --raw: ids already stored
+  uint64_t older = 0;      // --if-newer: skipped as older than the row or its tombstone
+  uint64_t ignored = 0;    // --delete-mode ignore
+  void add(const SinkCounts& other);
+  // The summary line's figures, naming only what the options make possible.
+  std::string summary(bool raw, bool if_newer, DeleteMode delete_mode) const;
+};
 
 } // namespace sluice::connectors

@@ -30,6 +30,22 @@ void append_quoted_key(std::string_view name, std::string* text) {
 
 } // namespace
 
+ChangeOp parse_change_op(std::string_view op) {
+  if (op == "insert") {
+    return ChangeOp::insert;
+  }
+  if (op == "update") {
+    return ChangeOp::update;
+  }
+  if (op == "delete") {
+    return ChangeOp::remove;
+  }
+  if (op == "truncate") {
+    return ChangeOp::truncate;
+  }
+  return op == "read" ? ChangeOp::read : ChangeOp::other;
+}
+
 bool top_object(simdjson::ondemand::document& doc, simdjson::ondemand::object* out, std::string* why) {
   doc.rewind();
   if (simdjson::error_code e = doc.get_object().get(*out)) {

@@ -15,6 +15,10 @@
 
 namespace sluice::connectors {
 
+// An event's `op` (DESIGN §1); `other` for anything else.
+enum class ChangeOp { insert, update, remove, truncate, read, other };
+ChangeOp parse_change_op(std::string_view op);
+
 // The document's top-level object (rewinding it first); false with a reason.
 bool top_object(simdjson::ondemand::document& doc, simdjson::ondemand::object* out, std::string* why);
 

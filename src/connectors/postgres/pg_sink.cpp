@@ -40,17 +40,6 @@ const PostgresSinkOptions& checked(const PostgresSinkOptions& o) {
 
 } // namespace
 
-void PostgresSink::Counts::add(const Counts& o) {
-  upserted += o.upserted;
-  appended += o.appended;
-  deleted += o.deleted;
-  truncates += o.truncates;
-  older += o.older;
-  ignored += o.ignored;
-  landed += o.landed;
-  duplicates += o.duplicates;
-}
-
 PostgresSink::PostgresSink(PostgresSinkOptions options, core::BadData& bad, const core::Log& log)
     : m_options(checked(options)), m_bad(bad), m_log(log),
       m_describe(describe_uri(m_options.connect.uri)),
@@ -254,20 +243,7 @@ void PostgresSink::rollback() {
 }
 
 std::string PostgresSink::summary() const {
-  if (m_options.raw) {
-    return fmt::format("{} events landed, {} duplicate ids ignored", m_total.landed,
-                       m_total.duplicates);
-  }
-  std::string s = fmt::format("{} rows upserted, {} appended, {} deleted, {} truncates",
-                              m_total.upserted, m_total.appended, m_total.deleted,
-                              m_total.truncates);
-  if (m_options.if_newer) {
-    s += fmt::format(", {} older changes skipped", m_total.older);
-  }
-  if (m_options.delete_mode == DeleteMode::ignore) {
-    s += fmt::format(", {} deletes ignored", m_total.ignored);
-  }
-  return s;
+  return m_total.summary(m_options.raw, m_options.if_newer.has_value(), m_options.delete_mode);
 }
 
 void PostgresSink::report(const std::vector<uint32_t>& events, const std::string& why) {

@@ -59,17 +59,7 @@ class PostgresSink : public core::SinkTarget {
   std::string summary() const override;
 
  private:
-  struct Counts {
-    uint64_t upserted = 0;
-    uint64_t appended = 0;
-    uint64_t deleted = 0;
-    uint64_t truncates = 0;
-    uint64_t older = 0;
-    uint64_t ignored = 0;
-    uint64_t landed = 0;
-    uint64_t duplicates = 0;
-    void add(const Counts& o);
-  };
+  using Counts = SinkCounts;
   struct SchemaInfo {
     std::unordered_map<std::string, std::string> types;
     std::vector<std::string> keys;

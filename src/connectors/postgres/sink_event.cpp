@@ -13,22 +13,6 @@ using simdjson::error_code;
 
 namespace {
 
-SinkOp parse_op(std::string_view op) {
-  if (op == "insert") {
-    return SinkOp::insert;
-  }
-  if (op == "update") {
-    return SinkOp::update;
-  }
-  if (op == "delete") {
-    return SinkOp::remove;
-  }
-  if (op == "truncate") {
-    return SinkOp::truncate;
-  }
-  return op == "read" ? SinkOp::read : SinkOp::other;
-}
-
 bool add_key(std::vector<SinkField>* keys, std::string_view name, od::value value,
              std::string_view where, std::string* why) {
   SinkField f;
@@ -145,7 +129,7 @@ bool SinkEventReader::read_op_and_table(od::document& doc, SinkEvent* out, std::
       return false;
     }
     if (key == "op" && field.value().get_string().get(text) == simdjson::SUCCESS) {
-      out->op = parse_op(text);
+      out->op = parse_change_op(text);
     } else if (key == "table" && !m_table &&
                field.value().get_string().get(text) == simdjson::SUCCESS) {
       out->table.assign(text);

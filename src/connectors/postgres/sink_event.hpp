@@ -11,6 +11,7 @@
 // and arrays as their JSON text. Not thread-safe; never throws except bad_alloc.
 #pragma once
 
+#include "connectors/event_json.hpp"
 #include "connectors/change_rules.hpp"
 #include "core/json_path.hpp"
 
@@ -21,7 +22,7 @@
 
 namespace sluice::connectors::postgres {
 
-enum class SinkOp { insert, update, remove, truncate, read, other };
+using SinkOp = ChangeOp;
 
 struct SinkValue {
   enum class Kind : uint8_t { null, string, number, boolean, object, array };

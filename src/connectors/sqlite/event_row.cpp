@@ -11,26 +11,6 @@ namespace sluice::connectors::sqlite {
 namespace od = simdjson::ondemand;
 using simdjson::error_code;
 
-namespace {
-
-EventOp parse_op(std::string_view op) {
-  if (op == "insert") {
-    return EventOp::insert;
-  }
-  if (op == "update") {
-    return EventOp::update;
-  }
-  if (op == "delete") {
-    return EventOp::remove;
-  }
-  if (op == "truncate") {
-    return EventOp::truncate;
-  }
-  return op == "read" ? EventOp::read : EventOp::other;
-}
-
-} // namespace
-
 EventRow::EventRow(std::vector<core::JsonPath> upsert) : m_upsert(std::move(upsert)) {
   for (const auto& path : m_upsert) {
     m_upsert_before.push_back(under_before(path));
@@ -69,7 +49,7 @@ bool EventRow::read_op(od::document& doc, std::string* why) {
   }
   std::string_view text;
   if (op.get_string().get(text) == simdjson::SUCCESS) {
-    m_op = parse_op(text);
+    m_op = parse_change_op(text);
   }
   return true;
 }

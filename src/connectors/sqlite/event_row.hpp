@@ -10,6 +10,7 @@
 // EventRow per sink; not thread-safe; never throws.
 #pragma once
 
+#include "connectors/event_json.hpp"
 #include "connectors/sqlite/sql_value.hpp"
 #include "core/json_path.hpp"
 
@@ -21,7 +22,7 @@
 
 namespace sluice::connectors::sqlite {
 
-enum class EventOp { insert, update, remove, truncate, read, other };
+using EventOp = ChangeOp;
 
 struct NamedValue {
   std::string_view name;

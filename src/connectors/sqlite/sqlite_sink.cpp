@@ -77,17 +77,6 @@ const SqliteSinkOptions& checked(const SqliteSinkOptions& o) {
 
 } // namespace
 
-void SqliteSink::Counts::add(const Counts& o) {
-  upserted += o.upserted;
-  appended += o.appended;
-  deleted += o.deleted;
-  truncates += o.truncates;
-  landed += o.landed;
-  duplicates += o.duplicates;
-  older += o.older;
-  ignored += o.ignored;
-}
-
 SqliteSink::SqliteSink(const SqliteSinkOptions& options)
     : m_options(checked(options)), m_absolute(absolute_path(options.path)),
       m_db(options.path, true), m_schema(m_db, options.table), m_row(options.upsert) {
@@ -184,20 +173,7 @@ void SqliteSink::rollback() {
 }
 
 std::string SqliteSink::summary() const {
-  if (m_options.raw) {
-    return fmt::format("{} events landed, {} duplicate ids ignored", m_total.landed,
-                       m_total.duplicates);
-  }
-  std::string s = fmt::format("{} rows upserted, {} appended, {} deleted, {} truncates",
-                              m_total.upserted, m_total.appended, m_total.deleted,
-                              m_total.truncates);
-  if (m_options.if_newer) {
-    s += fmt::format(", {} older changes skipped", m_total.older);
-  }
-  if (m_options.delete_mode == DeleteMode::ignore) {
-    s += fmt::format(", {} deletes ignored", m_total.ignored);
-  }
-  return s;
+  return m_total.summary(m_options.raw, m_options.if_newer.has_value(), m_options.delete_mode);
 }
 
 bool SqliteSink::write(const core::Line& line, od::document& doc, std::string* why) {

@@ -56,17 +56,7 @@ class SqliteSink : public core::SinkTarget {
   std::string summary() const override;
 
  private:
-  struct Counts {
-    uint64_t upserted = 0;
-    uint64_t appended = 0;
-    uint64_t deleted = 0;
-    uint64_t truncates = 0;
-    uint64_t landed = 0;
-    uint64_t duplicates = 0;
-    uint64_t older = 0;   // --if-newer: skipped as older than the row or its tombstone
-    uint64_t ignored = 0; // --delete-mode ignore
-    void add(const Counts& other);
-  };
+  using Counts = SinkCounts;
   // One column of the statement being built and the value bound to it.
   struct Binding {
     int column = -1;
