@@ -26,6 +26,24 @@ std::vector<core::JsonPath> path_list(const std::string& flag, const std::vector
   return paths;
 }
 
+void parse_change_rules(const std::string& delete_mode, const std::string& if_newer,
+                        connectors::DeleteMode* mode, std::optional<core::JsonPath>* newer) {
+  std::string why;
+  if (!connectors::parse_delete_mode(delete_mode, mode, &why)) {
+    usage_error(why);
+  }
+  if (!if_newer.empty()) {
+    core::JsonPath path;
+    if (!core::JsonPath::parse(if_newer, &path, &why)) {
+      usage_error("--if-newer: " + why);
+    }
+    if (path.has_every()) {
+      usage_error("--if-newer: a path cannot hold [*]");
+    }
+    *newer = path;
+  }
+}
+
 namespace {
 
 // Applies --log-format, --progress and --metrics once the command line is parsed,

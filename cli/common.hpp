@@ -2,6 +2,7 @@
 // option structs of src/core. Conversion failures throw Error(usage).
 #pragma once
 
+#include "connectors/change_rules.hpp"
 #include "core/capture_stage.hpp"
 #include "core/checkpoint_store.hpp"
 #include "core/error_policy.hpp"
@@ -13,6 +14,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -85,5 +87,9 @@ void run_operator_stage(const CommonFlags& f, const core::Log& log,
 // The paths of a list flag (repeatable and comma-separated, DESIGN §2); a
 // usage error naming `flag` when one does not parse.
 std::vector<core::JsonPath> path_list(const std::string& flag, const std::vector<std::string>& values);
+// --delete-mode and --if-newer of the table sinks (connectors/change_rules); a
+// usage error when one does not parse.
+void parse_change_rules(const std::string& delete_mode, const std::string& if_newer,
+                        connectors::DeleteMode* mode, std::optional<core::JsonPath>* newer);
 
 } // namespace sluice::cli

@@ -33,17 +33,7 @@ pg::PostgresSinkOptions sink_options(const Flags& f) {
     o.table = f.table;
   }
   o.upsert = path_list("--upsert", f.upsert);
-  std::string why;
-  if (!connectors::parse_delete_mode(f.delete_mode, &o.delete_mode, &why)) {
-    usage_error(why);
-  }
-  if (!f.if_newer.empty()) {
-    core::JsonPath path;
-    if (!core::JsonPath::parse(f.if_newer, &path, &why) || path.has_every()) {
-      usage_error("--if-newer: " + (why.empty() ? std::string("a path cannot hold [*]") : why));
-    }
-    o.if_newer = path;
-  }
+  parse_change_rules(f.delete_mode, f.if_newer, &o.delete_mode, &o.if_newer);
   o.create = f.create;
   o.raw = f.raw;
   return o;

@@ -26,20 +26,7 @@ void run(const Flags& f) {
   o.table = f.table;
   o.upsert = path_list("--upsert", f.upsert);
   o.raw = f.raw;
-  std::string why;
-  if (!connectors::parse_delete_mode(f.delete_mode, &o.delete_mode, &why)) {
-    usage_error(why);
-  }
-  if (!f.if_newer.empty()) {
-    core::JsonPath path;
-    if (!core::JsonPath::parse(f.if_newer, &path, &why)) {
-      usage_error("--if-newer: " + why);
-    }
-    if (path.has_every()) {
-      usage_error("--if-newer: a path cannot hold [*]");
-    }
-    o.if_newer = path;
-  }
+  parse_change_rules(f.delete_mode, f.if_newer, &o.delete_mode, &o.if_newer);
   run_sink_stage(f.common, log, [&] { return std::make_unique<connectors::sqlite::SqliteSink>(o); });
 }
 
