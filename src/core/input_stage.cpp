@@ -31,6 +31,7 @@ InputStage::InputStage(ByteSource& input, const InputOptions& options, BadData& 
 }
 
 void InputStage::run(InputHandler& handler) {
+  m_wanted = handler.wanted_paths();
   uint64_t since_clock = 0;
   for (;;) {
     signals::check_hard_exit();
@@ -133,6 +134,15 @@ void InputStage::process_event(InputHandler& handler, const Line& line) {
     if (auto e = m_parser.iterate(line.padded()).get(doc)) {
       ok = false;
       why = describe_json_error(e);
+    } else if (m_wanted != nullptr) {
+      // One pass checks the object and finds the handler's paths.
+      if (too_deep(line.text)) {
+        ok = false;
+        why = describe_json_error(simdjson::DEPTH_ERROR);
+      } else if ((e = m_found.check_and_extract(*m_wanted, doc, line.text))) {
+        ok = false;
+        why = describe_object_error(e, line.text);
+      }
     } else if (m_options.level == CheckLevel::object) {
       ok = check_document(doc, line.text, CheckLevel::object, &shape, &why);
     }
@@ -143,7 +153,7 @@ void InputStage::process_event(InputHandler& handler, const Line& line) {
   }
   ++m_stats.events;
   m_counters.events_in.add();
-  handler.on_event(line, doc);
+  handler.on_event(line, doc, m_wanted != nullptr ? &m_found : nullptr);
 }
 
 void InputStage::process_control(InputHandler& handler, const Line& line) {

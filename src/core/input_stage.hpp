@@ -17,6 +17,7 @@
 #include "core/json_check.hpp"
 #include "core/line_reader.hpp"
 #include "core/log.hpp"
+#include "core/path_set.hpp"
 #include "core/stage_counters.hpp"
 
 #include <chrono>
@@ -36,8 +37,13 @@ struct InputOptions {
 class InputHandler {
  public:
   virtual ~InputHandler() = default;
-  // An event that passed the check; `doc` is its document, to be rewound before use.
-  virtual void on_event(const Line& line, simdjson::ondemand::document& doc) = 0;
+  // Paths the handler reads from every event, or nullptr. The stage finds them in
+  // the pass that checks the event. Asked once, when run() starts.
+  virtual const PathSet* wanted_paths() const { return nullptr; }
+  // An event that passed the check; `doc` is its document, to be rewound before use;
+  // `found`: the values of wanted_paths() in it (nullptr when there are none).
+  virtual void on_event(const Line& line, simdjson::ondemand::document& doc,
+                        const PathValues* found) = 0;
   // A control record other than abort, in stream order.
   virtual void on_control(const Line& line, const control::Record& record) = 0;
   // The input has nothing more ready: write out what waits for more input.
@@ -82,6 +88,8 @@ class InputStage {
   LineReader m_reader;
   simdjson::ondemand::parser m_parser;
   JsonChecker m_checker; // --strict
+  const PathSet* m_wanted = nullptr;
+  PathValues m_found;
   simdjson::ondemand::parser m_control_parser;
   InputStats m_stats;
   StageCounters& m_counters = stage_counters();

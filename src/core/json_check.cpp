@@ -29,6 +29,8 @@ size_t skip_string(std::string_view s, size_t i) {
   return i;
 }
 
+} // namespace
+
 bool too_deep(std::string_view line) {
   if (line.size() <= k_max_depth) {
     return false;
@@ -56,6 +58,8 @@ bool too_deep(std::string_view line) {
   }
   return false;
 }
+
+namespace {
 
 // simdjson reports trailing content after the object as a cut-off object (the last
 // structural character is not its '}') and a cut-off nested value as a bad structure:
@@ -212,9 +216,18 @@ std::string describe_json_error(error_code code) {
   case simdjson::INCORRECT_TYPE: return "not a JSON object";
   case simdjson::INCOMPLETE_ARRAY_OR_OBJECT: return "incomplete object (cut off)";
   case simdjson::EMPTY: return "empty line";
+  case simdjson::TRAILING_CONTENT: return "trailing content after the object";
   case simdjson::CAPACITY: return "line too large for the parser";
   default: return fmt::format("invalid JSON ({})", simdjson::error_message(code));
   }
+}
+
+std::string describe_object_error(error_code code, std::string_view line) {
+  const char* reason = nullptr;
+  if (code == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || code == simdjson::TAPE_ERROR) {
+    reason = structure_reason(line);
+  }
+  return reason != nullptr ? reason : describe_json_error(code);
 }
 
 bool check_document(od::document& doc, std::string_view line, CheckLevel level, LineShape* shape,
@@ -252,15 +265,10 @@ bool check_document(od::document& doc, std::string_view line, CheckLevel level, 
     }
   }
   if (!e && doc.current_location().error() == simdjson::SUCCESS) {
-    *why = "trailing content after the object";
-    return false;
+    e = simdjson::TRAILING_CONTENT;
   }
   if (e) {
-    const char* reason = nullptr;
-    if (e == simdjson::INCOMPLETE_ARRAY_OR_OBJECT || e == simdjson::TAPE_ERROR) {
-      reason = structure_reason(line);
-    }
-    *why = reason != nullptr ? reason : describe_json_error(e);
+    *why = describe_object_error(e, line);
     return false;
   }
   shape->is_control = fields == 1 && first_is_sluice;

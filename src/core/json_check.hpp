@@ -46,6 +46,14 @@ class JsonChecker {
   simdjson::ondemand::parser m_ondemand;
 };
 
+// True when `line` nests deeper than the checks accept (1023 levels, counting the
+// line's object as 1).
+bool too_deep(std::string_view line);
+
+// The reason for a simdjson error met while checking `line` as one object: names
+// a cut-off object and trailing content, which simdjson reports as other errors.
+std::string describe_object_error(simdjson::error_code code, std::string_view line);
+
 // True when `token` is a JSON number (RFC 8259 grammar, any size).
 bool is_json_number(std::string_view token);
 

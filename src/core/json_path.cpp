@@ -1,5 +1,6 @@
 #include "core/json_path.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <fmt/format.h>
 
@@ -158,16 +159,9 @@ bool JsonPath::parse(std::string_view text, JsonPath* out, std::string* why) {
     *why = fmt::format("path \"{}\" ends with '.'", text);
     return false;
   }
+  out->m_every = std::any_of(out->m_steps.begin(), out->m_steps.end(),
+                             [](const PathStep& s) { return s.kind == PathStep::Kind::every; });
   return true;
-}
-
-bool JsonPath::has_every() const {
-  for (const auto& s : m_steps) {
-    if (s.kind == PathStep::Kind::every) {
-      return true;
-    }
-  }
-  return false;
 }
 
 const std::string& JsonPath::last_name() const {

@@ -29,13 +29,14 @@ class JsonPath {
 
   const std::vector<PathStep>& steps() const { return m_steps; }
   const std::string& text() const { return m_text; }
-  bool has_every() const;
+  bool has_every() const { return m_every; }
   // The name a column or key takes from this path: its last field name.
   const std::string& last_name() const;
 
  private:
   std::string m_text;
   std::vector<PathStep> m_steps;
+  bool m_every = false; // some step is `[*]`
 };
 
 // Finds `path` (without `[*]`) in the document. Returns SUCCESS, NO_SUCH_FIELD

@@ -63,9 +63,11 @@ class OperatorHandler : public InputHandler {
                   const std::vector<ControlHook*>& hooks)
       : m_op(op), m_out(out), m_bad(bad), m_hooks(hooks), m_emit(out, bad, hooks) {}
 
-  void on_event(const Line& line, simdjson::ondemand::document& doc) override {
+  const PathSet* wanted_paths() const override { return m_op.wanted_paths(); }
+  void on_event(const Line& line, simdjson::ondemand::document& doc,
+                const PathValues* found) override {
     std::string why;
-    if (!m_op.on_event(line, doc, m_emit, &why)) {
+    if (!m_op.on_event(line, doc, found, m_emit, &why)) {
       m_bad.report("stdin", line.number, line.text, why, BadKind::rejected);
     }
   }

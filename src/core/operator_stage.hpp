@@ -41,11 +41,15 @@ class Emit {
 class Operator {
  public:
   virtual ~Operator() = default;
+  // Paths the operator reads from every event, or nullptr: the stage finds them
+  // while it checks the event (one pass) and hands their values to on_event.
+  virtual const PathSet* wanted_paths() const { return nullptr; }
   // An event that passed the input check (`doc` is its parsed document; rewind
-  // before use). False with a reason when the event is bad data: the stage
-  // applies --on-error (the operator must not have emitted it).
-  virtual bool on_event(const Line& line, simdjson::ondemand::document& doc, Emit& out,
-                        std::string* why) = 0;
+  // before use; `found`: the values of wanted_paths(), or nullptr). False with a
+  // reason when the event is bad data: the stage applies --on-error (the operator
+  // must not have emitted it).
+  virtual bool on_event(const Line& line, simdjson::ondemand::document& doc,
+                        const PathValues* found, Emit& out, std::string* why) = 0;
   // A control record other than abort. The default forwards it unchanged.
   virtual void on_control(const Line& line, const control::Record& record, Emit& out) {
     out.control(line.text, record);

@@ -1,6 +1,7 @@
 #include "core/path_set.hpp"
 
 #include <algorithm>
+#include <cstring>
 
 namespace sluice::core {
 
@@ -10,7 +11,15 @@ using simdjson::error_code;
 struct PathSet::Node {
   std::vector<size_t> leaves; // paths that end here
   std::vector<std::pair<std::string, std::unique_ptr<Node>>> fields;
-  std::vector<char> plain; // per field: its name has no quote or backslash
+  // Per field, for comparing raw keys: whether its name has no quote or backslash
+  // (only such names match a raw key), and for a short plain name the 8 bytes
+  // `name"` and which of them count.
+  struct RawName {
+    bool plain = false;
+    uint64_t word = 0;
+    uint64_t mask = 0;
+  };
+  std::vector<RawName> raw_names;
   std::vector<std::pair<uint64_t, std::unique_ptr<Node>>> indexes;
   std::unique_ptr<Node> every;
 
@@ -70,9 +79,20 @@ struct PathSet::Node {
 
   // An element with its own index node must also get what `[*]` asks for.
   void spread_every() {
-    plain.clear();
+    raw_names.clear();
     for (const auto &[n, child] : fields) {
-      plain.push_back(n.find_first_of("\"\\") == std::string::npos);
+      RawName r;
+      r.plain = n.find_first_of("\"\\") == std::string::npos;
+      if (r.plain && n.size() < 8) {
+        char word[8] = {};
+        unsigned char mask[8] = {};
+        std::memcpy(word, n.data(), n.size());
+        word[n.size()] = '"';
+        std::memset(mask, 0xff, n.size() + 1);
+        std::memcpy(&r.word, word, 8);
+        std::memcpy(&r.mask, mask, 8);
+      }
+      raw_names.push_back(r);
     }
     if (every) {
       for (auto &[i, child] : indexes) {
@@ -97,10 +117,10 @@ bool is_space(char c) {
   return c == ' ' || c == '\t' || c == '\r' || c == '\n';
 }
 
-struct Walker {
+// `Sink`: called as sink(const PathMatch&) for each match.
+template <class Sink> struct Walker {
   od::document &doc;
-  void *self;
-  void (*call)(void *, const PathMatch &);
+  Sink &sink;
   bool plain_keys; // compare raw keys only (no key of the text has an escape)
   bool missed = false;
 
@@ -112,7 +132,7 @@ struct Walker {
     m.type = type;
     for (size_t id : node.leaves) {
       m.path = id;
-      call(self, m);
+      sink(m);
     }
   }
 
@@ -130,7 +150,9 @@ struct Walker {
     return simdjson::SUCCESS;
   }
 
-  error_code value(od::value v, const PathSet::Node &node, std::string_view key) {
+  // `whole`: iterate a container to its end even when no path needs it.
+  error_code value(od::value v, const PathSet::Node &node, std::string_view key,
+                   bool whole = false) {
     od::json_type type;
     if (error_code e = v.type().get(type)) {
       return e;
@@ -146,7 +168,7 @@ struct Walker {
       }
       return simdjson::SUCCESS;
     }
-    if (!node.has_children()) {
+    if (!node.has_children() && !whole) {
       std::string_view raw;
       error_code e = simdjson::SUCCESS;
       if (type == od::json_type::object) {
@@ -168,7 +190,8 @@ struct Walker {
       return simdjson::SUCCESS;
     }
     const char *begin = v.raw_json_token().data();
-    bool whole = !node.leaves.empty();
+    bool report_whole = !node.leaves.empty();
+    whole |= report_whole;
     error_code e = simdjson::SUCCESS;
     if (type == od::json_type::object) {
       od::object o;
@@ -179,7 +202,7 @@ struct Walker {
       e = v.get_array().get(a);
       e = e ? e : array(a, node, whole);
     }
-    if (e || !whole) {
+    if (e || !report_whole) {
       return e;
     }
     const char *end = nullptr;
@@ -191,18 +214,32 @@ struct Walker {
   }
 
   // The index of the child whose name the unescaped key at `raw` is; *close: its
-  // closing quote. Names with a quote or backslash never match a plain key.
+  // closing quote. Names with a quote or backslash never match a plain key. The
+  // text is padded (simdjson): reading up to 64 bytes from inside it is safe.
   static int match_plain(const PathSet::Node &node, const char *raw, const char **close) {
+    uint64_t head;
+    std::memcpy(&head, raw, 8);
     for (size_t i = 0; i < node.fields.size(); ++i) {
-      const std::string &name = node.fields[i].first;
-      // Byte by byte: a name without a quote differs at the key's closing quote at
-      // the latest, so this never reads past the key.
-      size_t k = 0;
-      while (k < name.size() && raw[k] == name[k] && raw[k] != '"') {
-        ++k;
+      const PathSet::Node::RawName &r = node.raw_names[i];
+      if (!r.plain) {
+        continue;
       }
-      bool same = k == name.size() && raw[k] == '"';
-      if (same && node.plain[i]) {
+      const std::string &name = node.fields[i].first;
+      bool same;
+      if (r.mask != 0) {
+        same = (head & r.mask) == r.word;
+      } else if (name.size() < simdjson::SIMDJSON_PADDING) {
+        same = std::memcmp(raw, name.data(), name.size()) == 0 && raw[name.size()] == '"';
+      } else {
+        // Byte by byte: a name without a quote differs at the key's closing quote at
+        // the latest, so this never reads past the key.
+        size_t k = 0;
+        while (k < name.size() && raw[k] == name[k]) {
+          ++k;
+        }
+        same = k == name.size() && raw[k] == '"';
+      }
+      if (same) {
         *close = raw + name.size();
         return static_cast<int>(i);
       }
@@ -330,6 +367,35 @@ struct Walker {
   }
 };
 
+// Walks `doc` for the trie at `root` (see walk_impl).
+template <class Sink>
+error_code walk_tree(const PathSet::Node &root, od::document &doc, Sink &sink, bool plain_keys,
+                     bool *missed, bool check) {
+  doc.rewind();
+  if (check) {
+    od::json_type type;
+    if (error_code e = doc.type().get(type)) {
+      return e;
+    }
+    if (type != od::json_type::object) {
+      return simdjson::INCORRECT_TYPE;
+    }
+  }
+  od::value value;
+  if (error_code e = doc.get_value().get(value)) {
+    return e;
+  }
+  Walker<Sink> w{doc, sink, plain_keys};
+  error_code e = w.value(value, root, {}, check);
+  if (missed != nullptr) {
+    *missed = w.missed;
+  }
+  if (!e && check && doc.current_location().error() == simdjson::SUCCESS) {
+    return simdjson::TRAILING_CONTENT;
+  }
+  return e;
+}
+
 } // namespace
 
 PathSet::PathSet() : m_root(std::make_unique<Node>()) {}
@@ -369,21 +435,22 @@ void PathSet::rebuild() {
 }
 
 error_code PathSet::walk_impl(od::document &doc, const Callback &cb, bool plain_keys,
-                              bool *missed) const {
-  doc.rewind();
-  od::value root;
-  if (error_code e = doc.get_value().get(root)) {
-    return e;
-  }
-  Walker w{doc, cb.self, cb.call, plain_keys};
-  error_code e = w.value(root, *m_root, {});
-  if (missed != nullptr) {
-    *missed = w.missed;
-  }
-  return e;
+                              bool *missed, bool check) const {
+  auto sink = [&cb](const PathMatch &m) { cb.call(cb.self, m); };
+  return walk_tree(*m_root, doc, sink, plain_keys, missed, check);
 }
 
 error_code PathValues::extract(const PathSet &set, od::document &doc, std::string_view text) {
+  return find(set, doc, text, false);
+}
+
+error_code PathValues::check_and_extract(const PathSet &set, od::document &doc,
+                                         std::string_view text) {
+  return find(set, doc, text, true);
+}
+
+error_code PathValues::find(const PathSet &set, od::document &doc, std::string_view text,
+                            bool check) {
   matches.resize(set.size());
   auto clear = [this] {
     for (auto &m : matches) {
@@ -392,17 +459,15 @@ error_code PathValues::extract(const PathSet &set, od::document &doc, std::strin
   };
   clear();
   auto add = [this](const PathMatch &m) { matches[m.path].push_back(m); };
-  PathSet::Callback cb{&add,
-                       [](void *f, const PathMatch &m) { (*static_cast<decltype(add) *>(f))(m); }};
   // Raw keys first; only when a wanted key was not found, and the text has a
   // backslash somewhere, may an escaped key have been missed: walk again.
   bool missed = false;
-  error_code e = set.walk_impl(doc, cb, !text.empty(), &missed);
+  error_code e = walk_tree(*set.m_root, doc, add, !text.empty(), &missed, check);
   if (e || !missed || text.empty() || text.find('\\') == std::string_view::npos) {
     return e;
   }
   clear();
-  return set.walk_impl(doc, cb, false, nullptr);
+  return walk_tree(*set.m_root, doc, add, false, nullptr, check);
 }
 
 } // namespace sluice::core

@@ -52,7 +52,8 @@ public:
   simdjson::error_code walk(simdjson::ondemand::document &doc, F &&on_match,
                             std::string_view text = {}) const {
     Callback cb{&on_match, [](void *f, const PathMatch &m) { (*static_cast<F *>(f))(m); }};
-    return walk_impl(doc, cb, !text.empty() && text.find('\\') == std::string_view::npos, nullptr);
+    return walk_impl(doc, cb, !text.empty() && text.find('\\') == std::string_view::npos, nullptr,
+                     false);
   }
 
   struct Node;
@@ -63,8 +64,9 @@ private:
     void (*call)(void *, const PathMatch &);
   };
   // *missed (when given): some object that was searched lacked a wanted key.
+  // `check`: the root must be an object, iterated to its end, with nothing after it.
   simdjson::error_code walk_impl(simdjson::ondemand::document &doc, const Callback &cb,
-                                 bool plain_keys, bool *missed) const;
+                                 bool plain_keys, bool *missed, bool check) const;
   friend struct PathValues;
   void rebuild();
 
@@ -81,10 +83,21 @@ struct PathValues {
   // for the next document.
   simdjson::error_code extract(const PathSet &set, simdjson::ondemand::document &doc,
                                std::string_view text = {});
+  // The same walk doing the object-level input check (DESIGN §5) as well, for
+  // operators and sinks that read fields of every event: the document must be an
+  // object (else INCORRECT_TYPE), is iterated to its end (its top-level fields,
+  // and the structure below them by brackets) and must have nothing after it
+  // (else TRAILING_CONTENT).
+  simdjson::error_code check_and_extract(const PathSet &set, simdjson::ondemand::document &doc,
+                                         std::string_view text);
   // The first match of path i, or nullptr.
   const PathMatch *first(size_t i) const {
     return i < matches.size() && !matches[i].empty() ? &matches[i].front() : nullptr;
   }
+
+private:
+  simdjson::error_code find(const PathSet &set, simdjson::ondemand::document &doc,
+                            std::string_view text, bool check);
 };
 
 } // namespace sluice::core

@@ -34,7 +34,8 @@ void SinkStage::open(const std::string& source, const std::optional<control::Bar
   m_target.open(&entry, resume);
 }
 
-void SinkStage::on_event(const Line& line, simdjson::ondemand::document& doc) {
+void SinkStage::on_event(const Line& line, simdjson::ondemand::document& doc,
+                         const PathValues*) {
   if (!m_source) {
     if (m_options.store != nullptr) {
       throw Error(ExitCode::usage, "--checkpoint needs a capture upstream: the input has events "

@@ -60,7 +60,8 @@ class SinkStage : public InputHandler {
   // Registers at once when --source-id names the source.
   void begin();
 
-  void on_event(const Line& line, simdjson::ondemand::document& doc) override;
+  void on_event(const Line& line, simdjson::ondemand::document& doc,
+                const PathValues* found) override;
   void on_control(const Line& line, const control::Record& record) override;
   void on_idle() override;
   std::optional<Clock::time_point> next_timer() const override { return m_linger_due; }

@@ -37,8 +37,8 @@ Dedupe::Dedupe(DedupeOptions options)
   m_state.set_tracking(m_options.saved_state);
 }
 
-bool Dedupe::on_event(const core::Line& line, simdjson::ondemand::document& doc, core::Emit& out,
-                      std::string* why) {
+bool Dedupe::on_event(const core::Line& line, simdjson::ondemand::document& doc,
+                      const core::PathValues*, core::Emit& out, std::string* why) {
   if (m_options.saved_state && !m_started) {
     throw core::Error(core::ExitCode::usage,
                       "--state needs a capture upstream: an event arrived before any start record");

@@ -68,7 +68,7 @@ bool Reorder::idle_enabled() const {
 }
 
 bool Reorder::on_event(const core::Line& line, simdjson::ondemand::document& doc,
-                       core::Emit& out, std::string* why) {
+                       const core::PathValues*, core::Emit& out, std::string* why) {
   int64_t ts = 0;
   if (!read_event_time(doc, m_options.time, "--time", &ts, why)) {
     return false;

@@ -52,7 +52,7 @@ bool Sequencer::find_partition(simdjson::ondemand::document& doc, size_t* index,
 }
 
 bool Sequencer::on_event(const core::Line& line, simdjson::ondemand::document& doc,
-                         core::Emit& out, std::string* why) {
+                         const core::PathValues*, core::Emit& out, std::string* why) {
   int64_t seq = 0;
   size_t index = 0;
   if (!read_integer(doc, m_options.seq, "--seq", &seq, why) || !find_partition(doc, &index, why)) {

@@ -47,8 +47,8 @@ class Sequencer : public core::Operator {
  public:
   explicit Sequencer(SequencerOptions options);
 
-  bool on_event(const core::Line& line, simdjson::ondemand::document& doc, core::Emit& out,
-                std::string* why) override;
+  bool on_event(const core::Line& line, simdjson::ondemand::document& doc,
+                const core::PathValues* found, core::Emit& out, std::string* why) override;
   void on_control(const core::Line& line, const core::control::Record& record,
                   core::Emit& out) override;
   std::optional<core::Clock::time_point> next_timer() const override;

@@ -37,13 +37,27 @@ Transform::Transform(TransformOptions options) : m_options(std::move(options)) {
 
 Transform::~Transform() = default;
 
-bool Transform::on_event(const core::Line &line, od::document &doc, core::Emit &out,
-                         std::string *why) {
+const core::PathSet *Transform::wanted_paths() const {
+  const Segment &first = m_segments.front();
+  for (const Step *step : first.steps) {
+    if (step->reads_values()) {
+      return &first.set;
+    }
+  }
+  return nullptr;
+}
+
+bool Transform::on_event(const core::Line &line, od::document &doc, const core::PathValues *found,
+                         core::Emit &out, std::string *why) {
   m_evaluator.start_event();
-  EventView event{line.text, line.capacity, &doc, &m_values, &m_evaluator, &m_context};
+  // The first segment reads the line itself: the stage may have found its values.
+  EventView event{line.text, line.capacity, &doc, found != nullptr ? found : &m_values,
+                  &m_evaluator, &m_context};
+  m_context.values = event.values;
   int current = -1; // the buffer that holds the event's text; -1: the line itself
   bool reparse = false;
   for (auto &segment : m_segments) {
+    bool extracted = found != nullptr && &segment == &m_segments.front();
     if (reparse) {
       const std::string &text = m_buffers[current];
       if (auto e = m_parser.iterate(text.data(), text.size(), text.capacity()).get(m_doc)) {
@@ -51,9 +65,10 @@ bool Transform::on_event(const core::Line &line, od::document &doc, core::Emit &
         return false;
       }
       event.doc = &m_doc;
+      event.values = &m_values;
+      m_context.values = &m_values;
       reparse = false;
     }
-    bool extracted = false;
     for (Step *step : segment.steps) {
       if (step->reads_values() && !extracted) {
         if (auto e = m_values.extract(segment.set, *event.doc, event.text)) {

@@ -30,8 +30,9 @@ public:
   explicit Transform(TransformOptions options);
   ~Transform() override;
 
-  bool on_event(const core::Line &line, simdjson::ondemand::document &doc, core::Emit &out,
-                std::string *why) override;
+  const core::PathSet *wanted_paths() const override;
+  bool on_event(const core::Line &line, simdjson::ondemand::document &doc,
+                const core::PathValues *found, core::Emit &out, std::string *why) override;
   void on_control(const core::Line &line, const core::control::Record &record,
                   core::Emit &out) override;
   std::string summary() const override;

@@ -21,7 +21,17 @@ struct FakeHandler : InputHandler {
   std::function<void(const Line&)> on_event_hook;
   std::optional<Clock::time_point> timer;
 
-  void on_event(const Line& line, simdjson::ondemand::document& doc) override {
+  const PathSet* wanted = nullptr;
+  std::vector<std::string> found; // per event: the first value of wanted path 0, or "-"
+
+  const PathSet* wanted_paths() const override { return wanted; }
+  void on_event(const Line& line, simdjson::ondemand::document& doc,
+                const PathValues* values) override {
+    CHECK((values != nullptr) == (wanted != nullptr));
+    if (values != nullptr) {
+      const PathMatch* m = values->first(0);
+      found.push_back(m != nullptr ? std::string(m->value) : "-");
+    }
     // The document is usable after a rewind.
     doc.rewind();
     simdjson::ondemand::object o;
@@ -299,6 +309,34 @@ TEST_CASE("input stage applies the bad-data policy to every bad-input class",
                                               "finish"});
     CHECK(r.bad == 8);
   }
+  SECTION("object level, in the pass that finds the handler's paths") {
+    PathSet set;
+    JsonPath path;
+    std::string why;
+    REQUIRE(JsonPath::parse("n", &path, &why));
+    set.add(path);
+    for (size_t chunk : {size_t{1} << 20, size_t{3}}) {
+      FakeHandler handler;
+      handler.wanted = &set;
+      TempDir dir;
+      auto r = run_stage(input, {}, {ErrorPolicy::Mode::dead_letter, dir.file("dead")}, chunk,
+                         &handler);
+      CHECK_FALSE(r.error);
+      CHECK(r.calls == std::vector<std::string>{"event 1 {\"n\":1}", "event 5 {\"n\":5}",
+                                                "event 12 {\"n\":12}", "event 13 {\"a\":tru}",
+                                                "finish"});
+      CHECK(handler.found == std::vector<std::string>{"1", "5", "12", "-"});
+      auto dead = test::split_lines(test::read_whole_file(dir.file("dead")));
+      REQUIRE(dead.size() == 8);
+      CHECK(dead[0].find(R"("line":2,"reason":"trailing content after the object")") !=
+            std::string::npos);
+      CHECK(dead[2].find(R"j("line":6,"reason":"incomplete object (cut off)")j") != std::string::npos);
+      CHECK(dead[4].find(R"("line":9,"reason":"nesting too deep")") != std::string::npos);
+      CHECK(dead[5].find(R"("line":10,"reason":"not a JSON object")") != std::string::npos);
+      CHECK(dead[7].find(R"j("line":14,"reason":"incomplete object (cut off)")j") !=
+            std::string::npos);
+    }
+  }
   SECTION("full level") {
     InputOptions options;
     options.level = CheckLevel::full;
@@ -359,7 +397,7 @@ TEST_CASE("input stage accepts a 100 MB line under the default limit", "[core][i
   test::GeneratedSource source("{\"a\":1}\n{\"big\":\"", 'x', 100ull << 20, "\"}\n{\"after\":1}\n");
   struct Sizes : FakeHandler {
     std::vector<size_t> sizes;
-    void on_event(const Line& line, simdjson::ondemand::document&) override {
+    void on_event(const Line& line, simdjson::ondemand::document&, const PathValues*) override {
       sizes.push_back(line.text.size());
     }
   } handler;

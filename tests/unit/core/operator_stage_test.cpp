@@ -25,7 +25,7 @@ struct TestOperator : Operator {
   std::vector<std::string> held;
   bool abandoned = false;
 
-  bool on_event(const Line& line, simdjson::ondemand::document& doc, Emit& out,
+  bool on_event(const Line& line, simdjson::ondemand::document& doc, const PathValues*, Emit& out,
                 std::string* why) override {
     JsonPath keep, bad, hold;
     std::string err;
@@ -178,7 +178,8 @@ TEST_CASE("operator stage runs hooks at the start record, before barriers and at
 // Holds each event until its timer fires.
 struct TimerOperator : Operator {
   std::string held;
-  bool on_event(const Line& line, simdjson::ondemand::document&, Emit&, std::string*) override {
+  bool on_event(const Line& line, simdjson::ondemand::document&, const PathValues*, Emit&,
+                std::string*) override {
     held = std::string(line.text);
     return true;
   }

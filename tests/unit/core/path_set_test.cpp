@@ -126,5 +126,68 @@ TEST_CASE("path set reports an error in the part it reads", "[core][path_set]") 
   CHECK(set.walk(doc, [](const PathMatch &) {}) != simdjson::SUCCESS);
 }
 
+TEST_CASE("path set compares raw keys of every length exactly", "[core][path_set]") {
+  // Names shorter than 8 bytes, up to the padding, and longer, each against a key
+  // that is a prefix of the name and a key the name is a prefix of.
+  for (size_t n : {1, 6, 7, 8, 9, 15, 16, 63, 64, 100}) {
+    std::string name(n, 'k');
+    name.back() = 'z';
+    std::string shorter = name.substr(0, n - 1);
+    std::string json = "{\"" + shorter + "\":1,\"" + name + "x\":2,\"" + name + "\":3}";
+    CHECK(walk(json, {name}) == List{name + "=3"});
+    CHECK(walk(json, {name + "x"}) == List{name + "x=2"});
+    if (!shorter.empty()) {
+      CHECK(walk(json, {shorter}) == List{shorter + "=1"});
+    }
+  }
+}
+
+// check_and_extract of `json` for `paths`: the error, and "path=value" of the matches.
+std::pair<simdjson::error_code, List> check(const std::string &json,
+                                            const std::vector<std::string> &paths) {
+  PathSet set;
+  for (const auto &text : paths) {
+    JsonPath p;
+    std::string why;
+    REQUIRE(JsonPath::parse(text, &p, &why));
+    set.add(p);
+  }
+  simdjson::padded_string padded(json);
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+  REQUIRE(parser.iterate(padded).get(doc) == simdjson::SUCCESS);
+  PathValues values;
+  simdjson::error_code e = values.check_and_extract(set, doc, json);
+  List found;
+  for (size_t i = 0; i < paths.size(); ++i) {
+    for (const auto &m : values.matches[i]) {
+      found.push_back(paths[i] + "=" + std::string(m.value));
+    }
+  }
+  return {e, found};
+}
+
+TEST_CASE("path values check the object in the same pass", "[core][path_set]") {
+  auto ok = check(R"({"a":{"b":1,"c":[1,{"d":2}]},"e":3})", {"a.b"});
+  CHECK(ok.first == simdjson::SUCCESS);
+  CHECK(ok.second == List{"a.b=1"});
+  // Nothing wanted: the whole object is still walked.
+  CHECK(check(R"({"a":{"b":1}} {"x":1})", {}).first == simdjson::TRAILING_CONTENT);
+  // What follows the last wanted field is checked too.
+  CHECK(check(R"({"a":{"b":1}} {"x":1})", {"a.b"}).first == simdjson::TRAILING_CONTENT);
+  CHECK(check(R"({"a":1,"z":{"q":1})", {"a"}).first != simdjson::SUCCESS);
+  CHECK(check(R"({"a":1,"z":[1,2})", {"a"}).first != simdjson::SUCCESS);
+  CHECK(check(R"({"a":1,2:3})", {"a"}).first != simdjson::SUCCESS);
+  for (const char *not_object : {"[1,2]", "\"s\"", "12", "null", "true"}) {
+    CHECK(check(not_object, {"a"}).first == simdjson::INCORRECT_TYPE);
+  }
+  // An escaped key is still found, and the check holds on the second walk.
+  auto escaped = check(R"({"\u0061":5,"b":1} x)", {"a"});
+  CHECK(escaped.first != simdjson::SUCCESS);
+  auto found = check(R"({"\u0061":5,"b":1})", {"a"});
+  CHECK(found.first == simdjson::SUCCESS);
+  CHECK(found.second == List{"a=5"});
+}
+
 } // namespace
 } // namespace sluice::core

@@ -207,7 +207,7 @@ TEST_CASE("sink stage linger timer commits without recording", "[core][sink_stag
     }
     simdjson::ondemand::document doc;
     REQUIRE(parser.iterate(line.padded()).get(doc) == simdjson::SUCCESS);
-    stage.on_event(line, doc);
+    stage.on_event(line, doc, nullptr);
   };
   feed(start_line("src"), 1);
   auto before = Clock::now();
@@ -239,7 +239,7 @@ TEST_CASE("sink stage with linger 0 commits whenever the input is idle", "[core]
   Line line{padded, 1, 0, padded.size() + simdjson::SIMDJSON_PADDING};
   simdjson::ondemand::document doc;
   REQUIRE(parser.iterate(line.padded()).get(doc) == simdjson::SUCCESS);
-  stage.on_event(line, doc);
+  stage.on_event(line, doc, nullptr);
   CHECK_FALSE(stage.next_timer());
   stage.on_idle();
   CHECK(target.calls == std::vector<std::string>{"open", "write 1", "commit"});

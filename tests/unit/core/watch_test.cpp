@@ -61,7 +61,8 @@ TEST_CASE("watch serves the metrics of the stage when asked", "[core][watch]") {
 
 class PassThrough : public Operator {
  public:
-  bool on_event(const Line& line, simdjson::ondemand::document&, Emit& out, std::string* why) override {
+  bool on_event(const Line& line, simdjson::ondemand::document&, const PathValues*, Emit& out,
+                std::string* why) override {
     if (line.text.find("\"bad\"") != std::string_view::npos) {
       *why = "refused";
       return false;

@@ -89,7 +89,7 @@ class Feeder {
       throw std::runtime_error("test line is not JSON: " + text);
     }
     last_why.clear();
-    return m_op.on_event(l, doc, out, &last_why);
+    return m_op.on_event(l, doc, nullptr, out, &last_why);
   }
   void lines(const std::vector<std::string>& texts) {
     for (const auto& t : texts) {

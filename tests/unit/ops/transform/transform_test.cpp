@@ -52,7 +52,7 @@ Result run(Transform &t, const std::string &line) {
   Collect c;
   std::string why;
   Result r;
-  r.ok = t.on_event(l, doc, c, &why);
+  r.ok = t.on_event(l, doc, nullptr, c, &why);
   if (!r.ok) {
     r.out = why;
     return r;
