@@ -16,8 +16,9 @@ struct PathSet::Node {
   // `name"` and which of them count.
   struct RawName {
     bool plain = false;
-    uint64_t word = 0;
-    uint64_t mask = 0;
+    uint32_t size = 0;
+    uint64_t word[2] = {0, 0}; // names under 16 bytes: `name"` …
+    uint64_t mask[2] = {0, 0}; // … and the bytes of it that count; else zero
   };
   std::vector<RawName> raw_names;
   std::vector<std::pair<uint64_t, std::unique_ptr<Node>>> indexes;
@@ -83,14 +84,15 @@ struct PathSet::Node {
     for (const auto &[n, child] : fields) {
       RawName r;
       r.plain = n.find_first_of("\"\\") == std::string::npos;
-      if (r.plain && n.size() < 8) {
-        char word[8] = {};
-        unsigned char mask[8] = {};
+      r.size = static_cast<uint32_t>(n.size());
+      if (r.plain && n.size() < 16) {
+        char word[16] = {};
+        unsigned char mask[16] = {};
         std::memcpy(word, n.data(), n.size());
         word[n.size()] = '"';
         std::memset(mask, 0xff, n.size() + 1);
-        std::memcpy(&r.word, word, 8);
-        std::memcpy(&r.mask, mask, 8);
+        std::memcpy(r.word, word, 16);
+        std::memcpy(r.mask, mask, 16);
       }
       raw_names.push_back(r);
     }
@@ -217,30 +219,31 @@ template <class Sink> struct Walker {
   // closing quote. Names with a quote or backslash never match a plain key. The
   // text is padded (simdjson): reading up to 64 bytes from inside it is safe.
   static int match_plain(const PathSet::Node &node, const char *raw, const char **close) {
-    uint64_t head;
-    std::memcpy(&head, raw, 8);
-    for (size_t i = 0; i < node.fields.size(); ++i) {
+    uint64_t head[2];
+    std::memcpy(head, raw, 16);
+    size_t count = node.raw_names.size();
+    for (size_t i = 0; i < count; ++i) {
       const PathSet::Node::RawName &r = node.raw_names[i];
-      if (!r.plain) {
-        continue;
-      }
-      const std::string &name = node.fields[i].first;
       bool same;
-      if (r.mask != 0) {
-        same = (head & r.mask) == r.word;
-      } else if (name.size() < simdjson::SIMDJSON_PADDING) {
-        same = std::memcmp(raw, name.data(), name.size()) == 0 && raw[name.size()] == '"';
+      if (r.mask[0] != 0) {
+        same = ((head[0] & r.mask[0]) ^ r.word[0]) == 0 && ((head[1] & r.mask[1]) ^ r.word[1]) == 0;
+      } else if (!r.plain) {
+        continue;
+      } else if (r.size < simdjson::SIMDJSON_PADDING) {
+        const std::string &name = node.fields[i].first;
+        same = std::memcmp(raw, name.data(), r.size) == 0 && raw[r.size] == '"';
       } else {
         // Byte by byte: a name without a quote differs at the key's closing quote at
         // the latest, so this never reads past the key.
+        const std::string &name = node.fields[i].first;
         size_t k = 0;
-        while (k < name.size() && raw[k] == name[k]) {
+        while (k < r.size && raw[k] == name[k]) {
           ++k;
         }
-        same = k == name.size() && raw[k] == '"';
+        same = k == r.size && raw[k] == '"';
       }
       if (same) {
-        *close = raw + name.size();
+        *close = raw + r.size;
         return static_cast<int>(i);
       }
     }

@@ -209,7 +209,7 @@ bool number_from_json(std::string_view token, Number *out) {
       ++j;
     }
     if (token[i] == '.' && j > i + 1 && j == token.size()) {
-      *out = Number{Number::Kind::text, 0, 0, token};
+      *out = Number::of_text(token);
       return true;
     }
   }
@@ -224,7 +224,7 @@ bool number_from_json(std::string_view token, Number *out) {
     *out = Number::of(v);
     return true;
   }
-  *out = Number{Number::Kind::text, 0, 0, token};
+  *out = Number::of_text(token);
   return true;
 }
 

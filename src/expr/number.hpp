@@ -16,12 +16,29 @@ namespace sluice::expr {
 struct Number {
   enum class Kind : uint8_t { integer, real, text };
   Kind kind = Kind::integer;
-  int64_t integer = 0;
-  double real = 0;
+  union { // by kind
+    int64_t integer = 0;
+    double real;
+  };
   std::string_view text; // a valid JSON number; not owned
 
-  static Number of(int64_t i) { return Number{Kind::integer, i, 0, {}}; }
-  static Number of(double d) { return Number{Kind::real, 0, d, {}}; }
+  static Number of(int64_t i) {
+    Number n;
+    n.integer = i;
+    return n;
+  }
+  static Number of(double d) {
+    Number n;
+    n.kind = Kind::real;
+    n.real = d;
+    return n;
+  }
+  static Number of_text(std::string_view token) {
+    Number n;
+    n.kind = Kind::text;
+    n.text = token;
+    return n;
+  }
 };
 
 // Reads a JSON number token: an integer of up to 18 digits becomes `integer`,

@@ -124,7 +124,7 @@ TEST_CASE("numbers compare exactly from their digits", "[expr][number]") {
   Number n;
   CHECK_FALSE(number_from_json("01", &n));
   CHECK_FALSE(number_from_json("1.", &n));
-  CHECK(compare_numbers(Number::of(0.1), Number{Number::Kind::text, 0, 0, "0.1"}) == 0);
+  CHECK(compare_numbers(Number::of(0.1), Number::of_text("0.1")) == 0);
   auto canonical = [](const char *t) {
     std::string out;
     append_canonical_number(&out, t);
