@@ -21,6 +21,7 @@ struct PathSet::Node {
     uint64_t mask[2] = {0, 0}; // … and the bytes of it that count; else zero
   };
   std::vector<RawName> raw_names;
+  uint64_t first_bytes[4] = {0, 0, 0, 0}; // the first bytes of the plain names, as a set
   std::vector<std::pair<uint64_t, std::unique_ptr<Node>>> indexes;
   std::unique_ptr<Node> every;
 
@@ -81,9 +82,15 @@ struct PathSet::Node {
   // An element with its own index node must also get what `[*]` asks for.
   void spread_every() {
     raw_names.clear();
+    std::fill(std::begin(first_bytes), std::end(first_bytes), 0);
     for (const auto &[n, child] : fields) {
       RawName r;
       r.plain = n.find_first_of("\"\\") == std::string::npos;
+      if (r.plain) {
+        // An empty name matches the key `""`, whose first raw byte is its closing quote.
+        auto c = static_cast<unsigned char>(n.empty() ? '"' : n[0]);
+        first_bytes[c >> 6] |= uint64_t{1} << (c & 63);
+      }
       r.size = static_cast<uint32_t>(n.size());
       if (r.plain && n.size() < 16) {
         char word[16] = {};
@@ -219,6 +226,10 @@ template <class Sink> struct Walker {
   // closing quote. Names with a quote or backslash never match a plain key. The
   // text is padded (simdjson): reading up to 64 bytes from inside it is safe.
   static int match_plain(const PathSet::Node &node, const char *raw, const char **close) {
+    auto c = static_cast<unsigned char>(raw[0]);
+    if ((node.first_bytes[c >> 6] >> (c & 63) & 1) == 0) {
+      return -1;
+    }
     uint64_t head[2];
     std::memcpy(head, raw, 16);
     size_t count = node.raw_names.size();

@@ -140,6 +140,7 @@ TEST_CASE("path set compares raw keys of every length exactly", "[core][path_set
       CHECK(walk(json, {shorter}) == List{shorter + "=1"});
     }
   }
+  CHECK(walk(R"({"b":1,"":2,"a":3})", {"[\"\"]", "a"}) == List{"[\"\"]=2", "a=3"});
 }
 
 // check_and_extract of `json` for `paths`: the error, and "path=value" of the matches.
