@@ -7,13 +7,26 @@ namespace sluice::core {
 ResumePoint lowest_position(const std::vector<StoreEntry>& entries, const PosCompare& compare) {
   ResumePoint point;
   point.sinks = entries.size();
-  const StoreEntry* lowest = nullptr;
+  bool one_run = true;
   for (const auto& e : entries) {
     if (!e.barrier) {
       point.unrecorded = true;
       return point;
     }
-    if (lowest == nullptr || compare(e.pos, lowest->pos) < 0) {
+    one_run = one_run && e.barrier->run == entries.front().barrier->run;
+  }
+  // Within one run the oldest barrier comes first, even where positions cross (a
+  // Kafka entry drops a revoked partition): every sink has recorded it, so the
+  // state a stateful operator restores for it is never newer than the replay.
+  const StoreEntry* lowest = nullptr;
+  for (const auto& e : entries) {
+    bool lower = lowest == nullptr;
+    if (!lower && one_run && e.barrier->checkpoint != lowest->barrier->checkpoint) {
+      lower = e.barrier->checkpoint < lowest->barrier->checkpoint;
+    } else if (!lower) {
+      lower = compare(e.pos, lowest->pos) < 0;
+    }
+    if (lower) {
       lowest = &e;
     }
   }

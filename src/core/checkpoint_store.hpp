@@ -59,7 +59,9 @@ class CheckpointStore {
   virtual bool lock_running(RunLock mode) = 0;
 };
 
-// Where a capture resumes: the lowest barrier over the registered sinks.
+// Where a capture resumes: the lowest barrier over the registered sinks. Within
+// one run that is the oldest barrier (the smallest checkpoint); across runs, the
+// barrier at the lowest position by `compare`.
 struct ResumePoint {
   std::optional<control::BarrierId> barrier; // none: start from the beginning
   std::string pos = "null";

@@ -55,6 +55,21 @@ TEST_CASE("checkpoint store orders positions by the comparator, not the barrier"
   CHECK(p.pos == "1000");
 }
 
+TEST_CASE("checkpoint store takes the oldest barrier of a run where positions cross",
+          "[core][checkpoint_store]") {
+  // As Kafka entries do after a revoke: the newer barrier compares lower.
+  std::vector<StoreEntry> entries = {entry("a", BarrierId{"r1", 7}, "100"),
+                                     entry("b", BarrierId{"r1", 5}, "600")};
+  ResumePoint p = lowest_position(entries, compare_numbers);
+  REQUIRE(p.barrier);
+  CHECK(*p.barrier == BarrierId{"r1", 5});
+  CHECK(p.pos == "600");
+  std::swap(entries[0], entries[1]);
+  p = lowest_position(entries, compare_numbers);
+  REQUIRE(p.barrier);
+  CHECK(*p.barrier == BarrierId{"r1", 5});
+}
+
 TEST_CASE("checkpoint store with an unrecorded sink starts from the beginning",
           "[core][checkpoint_store]") {
   std::vector<StoreEntry> entries = {entry("a", BarrierId{"r1", 9}, "900"),
