@@ -6,23 +6,31 @@
 namespace sluice::core {
 namespace {
 
+// The set of `paths` and the document of `json`, ready to walk.
+struct Walk {
+  PathSet set;
+  simdjson::padded_string padded;
+  simdjson::ondemand::parser parser;
+  simdjson::ondemand::document doc;
+
+  Walk(const std::string &json, const std::vector<std::string> &paths) : padded(json) {
+    for (const auto &text : paths) {
+      JsonPath p;
+      std::string why;
+      REQUIRE(JsonPath::parse(text, &p, &why));
+      set.add(p);
+    }
+    REQUIRE(parser.iterate(padded).get(doc) == simdjson::SUCCESS);
+  }
+};
+
 // Walks `json` with the set of `paths` and lists "path=value" (and "key" for fields)
 // in the order reported.
 std::vector<std::string> walk(const std::string &json, const std::vector<std::string> &paths,
                               bool with_keys = false) {
-  PathSet set;
-  for (const auto &text : paths) {
-    JsonPath p;
-    std::string why;
-    REQUIRE(JsonPath::parse(text, &p, &why));
-    set.add(p);
-  }
-  simdjson::padded_string padded(json);
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc;
-  REQUIRE(parser.iterate(padded).get(doc) == simdjson::SUCCESS);
+  Walk w(json, paths);
   std::vector<std::string> out;
-  auto e = set.walk(doc, [&](const PathMatch &m) {
+  auto e = w.set.walk(w.doc, [&](const PathMatch &m) {
     std::string s = paths[m.path] + "=" + std::string(m.value);
     if (with_keys) {
       s += " key " + std::string(m.key);
@@ -146,19 +154,9 @@ TEST_CASE("path set compares raw keys of every length exactly", "[core][path_set
 // check_and_extract of `json` for `paths`: the error, and "path=value" of the matches.
 std::pair<simdjson::error_code, List> check(const std::string &json,
                                             const std::vector<std::string> &paths) {
-  PathSet set;
-  for (const auto &text : paths) {
-    JsonPath p;
-    std::string why;
-    REQUIRE(JsonPath::parse(text, &p, &why));
-    set.add(p);
-  }
-  simdjson::padded_string padded(json);
-  simdjson::ondemand::parser parser;
-  simdjson::ondemand::document doc;
-  REQUIRE(parser.iterate(padded).get(doc) == simdjson::SUCCESS);
+  Walk w(json, paths);
   PathValues values;
-  simdjson::error_code e = values.check_and_extract(set, doc, json);
+  simdjson::error_code e = values.check_and_extract(w.set, w.doc, json);
   List found;
   for (size_t i = 0; i < paths.size(); ++i) {
     for (const auto &m : values.matches[i]) {
