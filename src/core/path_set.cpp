@@ -381,7 +381,10 @@ template <class Sink> struct Walker {
   }
 };
 
-// Walks `doc` for the trie at `root` (see walk_impl).
+// Walks `doc` for the trie at `root`, reporting matches to `sink`. `plain_keys`:
+// compare raw keys only; *missed (when given): some object that was searched
+// lacked a wanted key; `check`: the root must be an object, iterated to its end,
+// with nothing after it.
 template <class Sink>
 error_code walk_tree(const PathSet::Node &root, od::document &doc, Sink &sink, bool plain_keys,
                      bool *missed, bool check) {
@@ -448,10 +451,9 @@ void PathSet::rebuild() {
   m_root->spread_every();
 }
 
-error_code PathSet::walk_impl(od::document &doc, const Callback &cb, bool plain_keys,
-                              bool *missed, bool check) const {
+error_code PathSet::walk_impl(od::document &doc, const Callback &cb, bool plain_keys) const {
   auto sink = [&cb](const PathMatch &m) { cb.call(cb.self, m); };
-  return walk_tree(*m_root, doc, sink, plain_keys, missed, check);
+  return walk_tree(*m_root, doc, sink, plain_keys, nullptr, false);
 }
 
 error_code PathValues::extract(const PathSet &set, od::document &doc, std::string_view text) {

@@ -52,8 +52,7 @@ public:
   simdjson::error_code walk(simdjson::ondemand::document &doc, F &&on_match,
                             std::string_view text = {}) const {
     Callback cb{&on_match, [](void *f, const PathMatch &m) { (*static_cast<F *>(f))(m); }};
-    return walk_impl(doc, cb, !text.empty() && text.find('\\') == std::string_view::npos, nullptr,
-                     false);
+    return walk_impl(doc, cb, !text.empty() && text.find('\\') == std::string_view::npos);
   }
 
   struct Node;
@@ -63,10 +62,8 @@ private:
     void *self;
     void (*call)(void *, const PathMatch &);
   };
-  // *missed (when given): some object that was searched lacked a wanted key.
-  // `check`: the root must be an object, iterated to its end, with nothing after it.
   simdjson::error_code walk_impl(simdjson::ondemand::document &doc, const Callback &cb,
-                                 bool plain_keys, bool *missed, bool check) const;
+                                 bool plain_keys) const;
   friend struct PathValues;
   void rebuild();
 
