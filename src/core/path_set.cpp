@@ -12,13 +12,13 @@ struct PathSet::Node {
   std::vector<size_t> leaves; // paths that end here
   std::vector<std::pair<std::string, std::unique_ptr<Node>>> fields;
   // Per field, for comparing raw keys: whether its name has no quote or backslash
-  // (only such names match a raw key), and for a short plain name the 8 bytes
-  // `name"` and which of them count.
+  // (only such names match a raw key), its size, and for a plain name under 16
+  // bytes the 16 bytes that start with `name"`, with a mask of those that count.
   struct RawName {
     bool plain = false;
     uint32_t size = 0;
-    uint64_t word[2] = {0, 0}; // names under 16 bytes: `name"` …
-    uint64_t mask[2] = {0, 0}; // … and the bytes of it that count; else zero
+    uint64_t word[2] = {0, 0};
+    uint64_t mask[2] = {0, 0}; // all zero for other names
   };
   std::vector<RawName> raw_names;
   uint64_t first_bytes[4] = {0, 0, 0, 0}; // the first bytes of the plain names, as a set
