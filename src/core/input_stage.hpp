@@ -2,7 +2,8 @@
 // (operators and sinks), DESIGN §5.
 //
 // It polls the input with the handler's timer as deadline, reads large blocks,
-// checks every line (one JSON object; fully with --strict), applies --on-error
+// checks every line (one JSON object; fully with --strict; in the same walk that
+// finds the paths the handler reads, when it names some), applies --on-error
 // to bad lines, tells events from control records and keeps the end-of-stream
 // rules: EOF after the end record (or, without --checkpoint, in a stream that
 // never carried control records) is a clean end; any other EOF means upstream
