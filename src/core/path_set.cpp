@@ -285,6 +285,9 @@ template <class Sink> struct Walker {
       if (error_code e = std::move(result).get(field)) {
         return e;
       }
+      if (found == node.fields.size()) {
+        continue; // all found: the rest is only iterated (`whole`)
+      }
       const char *raw = field.key().raw();
       int index = -1;
       const char *close = nullptr;
