@@ -87,6 +87,29 @@ test_resume_finds_the_checkpointed_file_among_rotated_and_compressed_siblings() 
   cmp out.ndjson <(for n in 1 2 3 4 5 6; do echo "{\"n\":$n}"; done)
 }
 
+test_a_restart_before_the_first_checkpoint_reads_what_was_rotated_meanwhile() {
+  for n in 1 2 3; do echo "{\"n\":$n}"; done >app.log
+  # No barrier comes for a minute: the sink registers but records nothing.
+  sluice capture file --follow app.log --checkpoint c.json --checkpoint-interval 60s 2>err1 \
+    | sluice sink file out.ndjson --checkpoint c.json 2>err1s &
+  local pipeline=$!
+  wait_lines out.ndjson 3
+  mv app.log app.log.1
+  echo '{"n":4}' >app.log
+  pkill -KILL -f "capture file --follow app.log --checkpoint c.json --checkpoint-interval 60s"
+  wait "$pipeline" || true
+  expect_contains err1s 'input ended without an end record'
+  sluice capture file --follow app.log --checkpoint c.json 2>err2 \
+    | sluice sink file out.ndjson --checkpoint c.json &
+  pipeline=$!
+  wait_lines out.ndjson 4
+  pkill -TERM -f "capture file --follow app.log --checkpoint c.json"
+  wait "$pipeline"
+  expect_contains err2 'has recorded nothing yet'
+  expect_contains err2 'reading its 1 rotated file first'
+  cmp out.ndjson <(for n in 1 2 3 4; do echo "{\"n\":$n}"; done)
+}
+
 test_follow_needs_files() {
   expect_exit 2 sluice capture file --follow 2>err
   expect_exit 2 sluice capture file --follow - 2>err

@@ -142,6 +142,16 @@ void FileCapture::seek(const std::string& pos) {
   }
 }
 
+void FileCapture::seek_beginning() {
+  if (!m_options.follow) {
+    seek("null");
+    return;
+  }
+  for (auto& f : m_followed) {
+    f->seek_oldest();
+  }
+}
+
 void FileCapture::seek_followed(const std::string& pos) {
   std::vector<std::optional<FollowPos>> stored(m_followed.size());
   simdjson::dom::parser parser;

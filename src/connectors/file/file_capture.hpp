@@ -40,6 +40,9 @@ class FileCapture : public core::CaptureSource {
   std::string source_id() const override;
   int compare_pos(std::string_view a, std::string_view b) const override;
   void seek(const std::string& pos) override;
+  // With --follow: a run whose sinks recorded nothing may have read files that
+  // were rotated since, so every rotated sibling is read first (oldest first).
+  void seek_beginning() override;
   core::Produced produce(core::Emitter& out, core::Clock::time_point until) override;
   std::string position() const override;
   int wait_fd() const override;

@@ -117,6 +117,17 @@ void FollowedFile::seek(const std::optional<FollowPos>& pos) {
   find_resume_file(*pos);
 }
 
+void FollowedFile::seek_oldest() {
+  m_consumed = 0;
+  std::vector<std::string> siblings = rotated_siblings(m_path);
+  m_queue.assign(siblings.begin(), siblings.end());
+  if (!m_queue.empty()) {
+    m_log.info("{}: reading its {} rotated file{} first, oldest first", m_path, m_queue.size(),
+               m_queue.size() == 1 ? "" : "s");
+  }
+  open_next();
+}
+
 // Finds the checkpointed file among the path and its rotated siblings.
 void FollowedFile::find_resume_file(const FollowPos& pos) {
   std::vector<std::string> candidates = rotated_siblings(m_path);

@@ -32,6 +32,9 @@ class FollowedFile {
 
   // Starts at `pos`, or at the beginning of the path's current file.
   void seek(const std::optional<FollowPos>& pos);
+  // Starts at the beginning of the oldest rotated sibling, then every newer one,
+  // then the path: where a run that recorded nothing may have read from.
+  void seek_oldest();
   // The next line (line or too_long), or need_more when nothing is ready now.
   core::ReadStatus next(core::Line* line);
   FollowPos position() const;
