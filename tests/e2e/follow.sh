@@ -60,14 +60,21 @@ test_follow_survives_rotation_and_copytruncate() {
   expect_contains err 'truncated'
 }
 
-test_resume_finds_the_checkpointed_file_among_rotated_and_compressed_siblings() {
-  for n in 1 2 3; do echo "{\"n\":$n}"; done >app.log
-  sluice capture file --follow app.log --checkpoint c.json 2>err1 \
+# follow_until ERR N: capture file --follow app.log | sink file out.ndjson with the
+# store c.json (the capture's stderr in ERR) until out.ndjson holds N events, then
+# SIGTERM and a clean end.
+follow_until() {
+  sluice capture file --follow app.log --checkpoint c.json 2>"$1" \
     | sluice sink file out.ndjson --checkpoint c.json &
   local pipeline=$!
-  wait_lines out.ndjson 3
+  wait_lines out.ndjson "$2"
   pkill -TERM -f "capture file --follow app.log --checkpoint c.json"
   wait "$pipeline"
+}
+
+test_resume_finds_the_checkpointed_file_among_rotated_and_compressed_siblings() {
+  for n in 1 2 3; do echo "{\"n\":$n}"; done >app.log
+  follow_until err1 3
   # While it was down: more lines, then two rotations, the older one compressed.
   echo '{"n":4}' >>app.log
   mv app.log app.log.2
@@ -77,12 +84,7 @@ test_resume_finds_the_checkpointed_file_among_rotated_and_compressed_siblings() 
   touch -d '1 minute ago' app.log.2.zst
   mv app.log app.log.1
   echo '{"n":6}' >app.log
-  sluice capture file --follow app.log --checkpoint c.json 2>err2 \
-    | sluice sink file out.ndjson --checkpoint c.json &
-  pipeline=$!
-  wait_lines out.ndjson 6
-  pkill -TERM -f "capture file --follow app.log --checkpoint c.json"
-  wait "$pipeline"
+  follow_until err2 6
   expect_contains err2 'rotated: resuming in .*app.log.2.zst'
   cmp out.ndjson <(for n in 1 2 3 4 5 6; do echo "{\"n\":$n}"; done)
 }
@@ -99,12 +101,7 @@ test_a_restart_before_the_first_checkpoint_reads_what_was_rotated_meanwhile() {
   pkill -KILL -f "capture file --follow app.log --checkpoint c.json --checkpoint-interval 60s"
   wait "$pipeline" || true
   expect_contains err1s 'input ended without an end record'
-  sluice capture file --follow app.log --checkpoint c.json 2>err2 \
-    | sluice sink file out.ndjson --checkpoint c.json &
-  pipeline=$!
-  wait_lines out.ndjson 4
-  pkill -TERM -f "capture file --follow app.log --checkpoint c.json"
-  wait "$pipeline"
+  follow_until err2 4
   expect_contains err2 'has recorded nothing yet'
   expect_contains err2 'reading its 1 rotated file first'
   cmp out.ndjson <(for n in 1 2 3 4; do echo "{\"n\":$n}"; done)
