@@ -135,11 +135,14 @@ void InputStage::process_event(InputHandler& handler, const Line& line) {
       ok = false;
       why = describe_json_error(e);
     } else if (m_wanted != nullptr) {
-      // One pass checks the object and finds the handler's paths.
-      if (too_deep(line.text)) {
+      // One pass checks the object (--strict checked it already) and finds the
+      // handler's paths.
+      bool checked = m_options.level == CheckLevel::full;
+      if (!checked && too_deep(line.text)) {
         ok = false;
         why = describe_json_error(simdjson::DEPTH_ERROR);
-      } else if ((e = m_found.check_and_extract(*m_wanted, doc, line.text))) {
+      } else if ((e = checked ? m_found.extract(*m_wanted, doc, line.text)
+                              : m_found.check_and_extract(*m_wanted, doc, line.text))) {
         ok = false;
         why = describe_object_error(e, line.text);
       }

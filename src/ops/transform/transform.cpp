@@ -31,7 +31,6 @@ Transform::Transform(TransformOptions options) : m_options(std::move(options)) {
       m_segments.emplace_back();
     }
   }
-  m_context.values = &m_values;
   m_context.clock = m_options.clock;
 }
 
@@ -53,7 +52,6 @@ bool Transform::on_event(const core::Line &line, od::document &doc, const core::
   // The first segment reads the line itself: the stage may have found its values.
   EventView event{line.text, line.capacity, &doc, found != nullptr ? found : &m_values,
                   &m_evaluator, &m_context};
-  m_context.values = event.values;
   int current = -1; // the buffer that holds the event's text; -1: the line itself
   bool reparse = false;
   for (auto &segment : m_segments) {
@@ -66,9 +64,9 @@ bool Transform::on_event(const core::Line &line, od::document &doc, const core::
       }
       event.doc = &m_doc;
       event.values = &m_values;
-      m_context.values = &m_values;
       reparse = false;
     }
+    m_context.values = event.values; // expressions read the segment's values
     for (Step *step : segment.steps) {
       if (step->reads_values() && !extracted) {
         if (auto e = m_values.extract(segment.set, *event.doc, event.text)) {
