@@ -2,11 +2,11 @@
 """Kill test for `capture file --follow | sink file`, with a live writer.
 
 A writer appends numbered lines to app.log and rotates it now and then (rename
-to app.log.1, the previous app.log.1 compressed to app.log.2.zst, a new
-app.log). Meanwhile the pipeline runs with a file checkpoint store, and random
-stages are SIGKILLed and restarted. When the writer is done and the output has
-caught up, the pipeline is stopped with SIGTERM; the output must hold every
-line written exactly once, in order.
+to app.log.1, the previous app.log.1 compressed to app.log.2.zst, older ones
+moved up to app.log.3.zst and on, a new app.log). Meanwhile the pipeline runs
+with a file checkpoint store, and random stages are SIGKILLed and restarted.
+When the writer is done and the output has caught up, the pipeline is stopped
+with SIGTERM; the output must hold every line written exactly once, in order.
 """
 import argparse
 import json
@@ -33,8 +33,15 @@ def writer(workdir, lines, done):
         if rnd.random() < 0.02:
             one, two = log + ".1", log + ".2"
             if os.path.exists(one):
-                if os.path.exists(two + ".zst"):
-                    os.remove(two + ".zst")
+                # Older generations move up (app.log.2.zst to app.log.3.zst, …) and are
+                # kept: removing one could drop lines no run has read yet (a run killed
+                # before its first checkpoint and a slow restart take longer than the
+                # first rotations), a loss no reader could prevent.
+                top = 2
+                while os.path.exists(f"{log}.{top}.zst"):
+                    top += 1
+                for k in range(top - 1, 1, -1):
+                    os.rename(f"{log}.{k}.zst", f"{log}.{k + 1}.zst")
                 os.rename(one, two)
                 subprocess.run(["zstd", "-q", "--rm", two], check=True)
             os.rename(log, one)

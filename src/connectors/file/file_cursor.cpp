@@ -1,6 +1,10 @@
 #include "connectors/file/file_cursor.hpp"
 
+#include "core/error.hpp"
+
 #include <algorithm>
+#include <fmt/format.h>
+#include <sys/stat.h>
 
 namespace sluice::connectors::file {
 
@@ -71,6 +75,14 @@ bool FileCursor::seek(const FilePos& pos, bool allow_copy) {
   uint64_t raw_start = pos.frame ? pos.frame->frame : 0;
   uint64_t skip = pos.frame ? pos.frame->in_frame : pos.offset;
   restart(raw_start, 0, 0);
+  // identify() and restart() open the path again: a rotation since the cursor was
+  // made may have put another file under the name.
+  struct stat st;
+  if (now.inode != m_identity.inode || fstat(m_input->fd(), &st) != 0 ||
+      static_cast<uint64_t>(st.st_ino) != m_identity.inode) {
+    throw core::Error(core::ExitCode::io,
+                      fmt::format("{} was replaced (rotated?) while resuming in it", m_path));
+  }
   if (!m_input->skip(skip)) {
     restart(0, 0, 0);
     return false;

@@ -42,6 +42,7 @@ class FileCursor {
   // differs (the cursor is then unchanged) or it is shorter than pos.offset (the
   // cursor is then back at the start). `allow_copy` accepts a file with another
   // inode but the same first bytes (a rotated copy, as copytruncate makes).
+  // Throws Error(io) when the path no longer names the file opened (a rotation).
   bool seek(const FilePos& pos, bool allow_copy = false);
   // As LineReader::next, with line numbers counted from the file's first line.
   core::ReadStatus next(core::Line* line);

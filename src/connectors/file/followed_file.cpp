@@ -76,6 +76,30 @@ bool inode_of(const std::string& path, uint64_t* inode) {
   return true;
 }
 
+// Where a checkpointed file may be: the rotated siblings of `path` (oldest first),
+// then the path, with their inodes (0: gone by the time it was looked at).
+struct Candidates {
+  std::vector<std::string> names;
+  std::vector<uint64_t> inodes;
+  bool operator==(const Candidates&) const = default;
+};
+
+Candidates list_candidates(const std::string& path) {
+  Candidates c;
+  c.names = rotated_siblings(path);
+  c.names.push_back(path);
+  for (const auto& name : c.names) {
+    uint64_t inode = 0;
+    c.inodes.push_back(inode_of(name, &inode) ? inode : 0);
+  }
+  return c;
+}
+
+// Searches for a file (find_file) before it is called gone. A search is repeated
+// only when the candidates changed during the one before, which a rotation does a
+// few times (once per rename): more means the directory does not hold still.
+constexpr int k_max_resume_searches = 10;
+
 } // namespace
 
 FollowedFile::FollowedFile(std::string path, uint64_t max_line_size, const core::Log& log)
@@ -83,27 +107,48 @@ FollowedFile::FollowedFile(std::string path, uint64_t max_line_size, const core:
 
 std::string FollowedFile::current_name() const { return m_cursor ? m_cursor->name() : m_path; }
 
-// Opens the next file to read: a queued sibling, else the path (from its start).
+// Opens the next file to read: a queued file, else the path (from its start). A
+// queued file the name no longer holds (rotated since) is looked for again.
 bool FollowedFile::open_next() {
-  std::string next = m_queue.empty() ? m_path : m_queue.front();
-  try {
-    m_cursor = std::make_unique<FileCursor>(next, m_max_line_size, true);
-  } catch (const core::Error&) {
-    if (!m_queue.empty()) {
-      m_log.warn("rotated file {} vanished before it was read: skipping it", next);
-      m_queue.pop_front();
-      return open_next();
+  if (m_queue.empty()) {
+    try {
+      m_cursor = std::make_unique<FileCursor>(m_path, m_max_line_size, true);
+    } catch (const core::Error&) {
+      m_cursor.reset(); // the path does not exist (yet): wait for it
+      return false;
     }
-    m_cursor.reset(); // the path does not exist (yet): wait for it
-    return false;
+    m_cursor_is_path = true;
+    m_consumed_base = m_consumed;
+    m_cursor_start = 0;
+    return true;
   }
-  m_cursor_is_path = m_queue.empty();
-  if (!m_queue.empty()) {
-    m_queue.pop_front();
+  Queued next = std::move(m_queue.front());
+  m_queue.pop_front();
+  FollowPos start{FilePos{next.identity, 0, 0, std::nullopt}, m_consumed};
+  std::unique_ptr<FileCursor> cursor;
+  try {
+    cursor = std::make_unique<FileCursor>(next.name, m_max_line_size, true);
+    if (!next.identity.fp.empty() && !cursor->seek(start.file, next.name != m_path)) {
+      cursor.reset();
+    }
+  } catch (const core::Error& e) {
+    if (e.code() != core::ExitCode::io) {
+      throw;
+    }
+    cursor.reset();
   }
-  m_consumed_base = m_consumed;
-  m_cursor_start = 0;
-  return true;
+  if (cursor) {
+    m_cursor = std::move(cursor);
+    m_cursor_is_path = next.name == m_path;
+    m_consumed_base = m_consumed;
+    m_cursor_start = 0;
+    return true;
+  }
+  if (!next.identity.fp.empty() && find_file(start)) {
+    return true;
+  }
+  m_log.warn("rotated file {} vanished before it was read: skipping it", next.name);
+  return open_next();
 }
 
 void FollowedFile::seek(const std::optional<FollowPos>& pos) {
@@ -114,13 +159,20 @@ void FollowedFile::seek(const std::optional<FollowPos>& pos) {
     open_next();
     return;
   }
-  find_resume_file(*pos);
+  if (!find_file(*pos)) {
+    m_log.warn("the checkpointed file of {} is gone (not found among its rotated files): "
+               "reading {} from its beginning",
+               m_path, m_path);
+    open_next();
+  }
 }
 
 void FollowedFile::seek_oldest() {
   m_consumed = 0;
-  std::vector<std::string> siblings = rotated_siblings(m_path);
-  m_queue.assign(siblings.begin(), siblings.end());
+  m_queue.clear();
+  for (auto& name : rotated_siblings(m_path)) {
+    m_queue.push_back({std::move(name), FileIdentity{}});
+  }
   if (!m_queue.empty()) {
     m_log.info("{}: reading its {} rotated file{} first, oldest first", m_path, m_queue.size(),
                m_queue.size() == 1 ? "" : "s");
@@ -128,38 +180,58 @@ void FollowedFile::seek_oldest() {
   open_next();
 }
 
-// Finds the checkpointed file among the path and its rotated siblings.
-void FollowedFile::find_resume_file(const FollowPos& pos) {
-  std::vector<std::string> candidates = rotated_siblings(m_path);
-  candidates.push_back(m_path);
+// Finds the file of `pos` among the path and its rotated siblings and moves there,
+// with the files newer than it queued; false when it is not there. A rotation may
+// run meanwhile: a search counts only when the candidates held still during it.
+bool FollowedFile::find_file(const FollowPos& pos) {
+  Candidates listed = list_candidates(m_path);
+  for (int n = 1;; ++n) {
+    std::unique_ptr<FileCursor> found;
+    std::deque<Queued> newer;
+    bool ok = search(pos, listed.names, &found, &newer);
+    Candidates now = list_candidates(m_path);
+    if (now != listed && n < k_max_resume_searches) {
+      listed = std::move(now);
+      continue;
+    }
+    if (!ok) {
+      return false;
+    }
+    m_cursor_is_path = found->name() == m_path;
+    m_cursor = std::move(found);
+    m_queue = std::move(newer);
+    m_consumed_base = pos.consumed;
+    m_cursor_start = pos.file.offset;
+    return true;
+  }
+}
+
+// Looks for the file of `pos` in `candidates` (oldest first), newest first; on
+// success `*found` is at pos and `*newer` holds the newer candidates as opened.
+bool FollowedFile::search(const FollowPos& pos, const std::vector<std::string>& candidates,
+                          std::unique_ptr<FileCursor>* found, std::deque<Queued>* newer) {
   for (size_t i = candidates.size(); i-- > 0;) {
     std::unique_ptr<FileCursor> cursor;
     try {
       cursor = std::make_unique<FileCursor>(candidates[i], m_max_line_size, true);
-    } catch (const core::Error&) {
-      continue;
-    }
-    // A rotated sibling may be a copy of the file (copytruncate): match it by content.
-    if (!cursor->seek(pos.file, candidates[i] != m_path)) {
-      continue;
+      // A rotated sibling may be a copy of the file (copytruncate): match it by content.
+      if (!cursor->seek(pos.file, candidates[i] != m_path)) {
+        newer->push_front({candidates[i], cursor->identity()});
+        continue;
+      }
+    } catch (const core::Error& e) {
+      if (e.code() != core::ExitCode::io) {
+        throw;
+      }
+      continue; // renamed or removed since it was listed
     }
     if (candidates[i] != m_path) {
       m_log.info("{} was rotated: resuming in {}", m_path, candidates[i]);
     }
-    m_cursor = std::move(cursor);
-    m_cursor_is_path = candidates[i] == m_path;
-    m_queue.clear();
-    for (size_t j = i + 1; j + 1 < candidates.size(); ++j) {
-      m_queue.push_back(candidates[j]); // newer siblings, then the path itself
-    }
-    m_consumed_base = pos.consumed;
-    m_cursor_start = pos.file.offset;
-    return;
+    *found = std::move(cursor);
+    return true;
   }
-  m_log.warn("the checkpointed file of {} is gone (not found among its rotated files): reading "
-             "{} from its beginning",
-             m_path, m_path);
-  open_next();
+  return false;
 }
 
 // The path's file was cut shorter than what was read (copytruncate).

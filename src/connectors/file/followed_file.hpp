@@ -6,7 +6,9 @@
 // cut to zero: read again from its start, with a warning). A stored position
 // names the file by identity, so on resume the file is found again among the
 // path's rotated siblings (`app.log.1`, `app.log.1.zst`, …, by fingerprint),
-// read from the stored offset, then every newer sibling, then the path.
+// read from the stored offset, then every newer sibling, then the path. The
+// files found newer are remembered by identity too, so a rotation before their
+// turn (a name now holding another file) makes them be looked for again.
 // `consumed` counts content bytes over every file of the path and only grows:
 // it orders positions. Not thread-safe; throws Error.
 #pragma once
@@ -18,6 +20,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace sluice::connectors::file {
 
@@ -43,17 +46,26 @@ class FollowedFile {
   std::string current_name() const;
 
  private:
+  // A file to read before the path again: a rotated sibling, or the file the path
+  // named when it was listed. `identity` is empty when not known.
+  struct Queued {
+    std::string name;
+    FileIdentity identity;
+  };
+
   bool open_next();
   bool truncated();
   bool replaced();
-  void find_resume_file(const FollowPos& pos);
+  bool find_file(const FollowPos& pos);
+  bool search(const FollowPos& pos, const std::vector<std::string>& candidates,
+              std::unique_ptr<FileCursor>* found, std::deque<Queued>* newer);
 
   std::string m_path;
   uint64_t m_max_line_size;
   const core::Log& m_log;
   std::unique_ptr<FileCursor> m_cursor;
   bool m_cursor_is_path = false;  // the cursor reads the file the path named when opened
-  std::deque<std::string> m_queue; // rotated siblings to read before the path again
+  std::deque<Queued> m_queue; // files to read before the path again, oldest first
   uint64_t m_consumed = 0;
   uint64_t m_consumed_base = 0; // m_consumed when the cursor's current offset was 0
   uint64_t m_cursor_start = 0;  // the cursor's content offset when it was opened

@@ -1,11 +1,15 @@
 #include "connectors/file/followed_file.hpp"
 
+#include "core/error.hpp"
 #include "core/log.hpp"
 #include "file_test_support.hpp"
 
+#include <atomic>
 #include <catch2/catch.hpp>
+#include <chrono>
 #include <climits>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace sluice::connectors::file {
@@ -347,6 +351,90 @@ TEST_CASE("followed file reads the path from its start when the checkpointed fil
   CHECK(reader.consumed() == pos.consumed);
   CHECK(texts(reader.take()) == line_texts(100, 2));
   CHECK(reader.consumed() == pos.consumed + 20);
+}
+
+TEST_CASE("followed file finds the checkpointed file while a rotation runs",
+          "[connectors][followed_file]") {
+  // Each round resumes while a rotation (x.log.1 -> x.log.2, x.log -> x.log.1, a new
+  // x.log) runs, started a little later every round: wherever the checkpointed file
+  // is by then, it is found, not reported gone, and a candidate renamed while it is
+  // read is no error.
+  core::Log log("capture file", true);
+  for (int round = 0; round < 500; ++round) {
+    TempDir dir;
+    std::string path = dir.file("x.log");
+    write_whole_file(dir.file("x.log.2"), test::numbered_lines(1, 600));
+    test::age_file(dir.file("x.log.2"), 300);
+    write_whole_file(dir.file("x.log.1"), test::numbered_lines(1000, 600));
+    test::age_file(dir.file("x.log.1"), 200);
+    write_whole_file(path, test::numbered_lines(2000, 600));
+    test::age_file(path, 100);
+    // The checkpoint: after 10 lines of x.log.1 or of x.log.
+    int first = round % 2 == 0 ? 1000 : 2000;
+    FollowPos pos;
+    {
+      FollowedFile before(first == 1000 ? dir.file("x.log.1") : path, k_max_line, log);
+      before.seek(std::nullopt);
+      Reader reader(before);
+      REQUIRE(reader.take(10).size() == 10);
+      pos = before.position();
+    }
+    std::atomic<bool> go{false};
+    std::thread rotation([&] {
+      while (!go) {
+      }
+      auto delay = std::chrono::microseconds(round / 2 % 50 * 6);
+      auto until = std::chrono::steady_clock::now() + delay;
+      while (std::chrono::steady_clock::now() < until) {
+      }
+      std::rename(dir.file("x.log.1").c_str(), dir.file("x.log.2").c_str());
+      std::rename(path.c_str(), dir.file("x.log.1").c_str());
+      write_whole_file(path, test::numbered_lines(3000, 5));
+    });
+    FollowedFile followed(path, k_max_line, log);
+    std::string err;
+    try {
+      err = test::captured_stderr([&] {
+        go = true;
+        followed.seek(pos);
+      });
+    } catch (const core::Error& e) {
+      err = e.what();
+    }
+    rotation.join();
+    INFO("round " << round << ": " << err);
+    REQUIRE(err.empty());
+    Reader reader(followed);
+    CHECK(texts(reader.take(1)) == line_texts(first + 10, 1));
+  }
+}
+
+TEST_CASE("followed file reads the files found on resume when they are rotated again",
+          "[connectors][followed_file]") {
+  TempDir dir;
+  core::Log log("capture file", true);
+  std::string path = dir.file("x.log");
+  write_whole_file(dir.file("x.log.1"), test::numbered_lines(1000, 600));
+  test::age_file(dir.file("x.log.1"), 200);
+  write_whole_file(path, test::numbered_lines(2000, 5));
+  test::age_file(path, 100);
+  FollowPos pos;
+  {
+    FollowedFile before(dir.file("x.log.1"), k_max_line, log);
+    before.seek(std::nullopt);
+    Reader reader(before);
+    REQUIRE(reader.take(10).size() == 10);
+    pos = before.position();
+  }
+  FollowedFile followed(path, k_max_line, log);
+  followed.seek(pos);
+  CHECK(followed.current_name() == dir.file("x.log.1"));
+  // Rotated again before the rest of x.log.1 is read: x.log is x.log.1 now.
+  REQUIRE(rename(dir.file("x.log.1").c_str(), dir.file("x.log.2").c_str()) == 0);
+  REQUIRE(rename(path.c_str(), dir.file("x.log.1").c_str()) == 0);
+  write_whole_file(path, test::numbered_lines(3000, 2));
+  Reader reader(followed);
+  CHECK(texts(reader.take()) == line_texts(1010, 590) + line_texts(2000, 5) + line_texts(3000, 2));
 }
 
 } // namespace
