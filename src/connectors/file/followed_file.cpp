@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <filesystem>
+#include <set>
 #include <sys/stat.h>
 #include <tuple>
 #include <vector>
@@ -33,7 +34,8 @@ int64_t rotation_number(const std::string& name, const std::string& base) {
 }
 
 // Rotated siblings of `path` ("app.log.1", "app.log-20241124", "app.log.2.zst"),
-// oldest first. Compressions sluice cannot read are left out.
+// oldest first. Compressions sluice cannot read are left out, and so is "X.zst"
+// while "X" is still there: zstd is still writing it (or has yet to remove X).
 std::vector<std::string> rotated_siblings(const std::string& path) {
   fs::path p(path);
   std::string base = p.filename().string();
@@ -60,8 +62,15 @@ std::vector<std::string> rotated_siblings(const std::string& path) {
   // Oldest first: by mtime, and where mtimes tie (coarse timestamps) by the
   // rotation number, higher is older; date suffixes tie-break by name.
   std::sort(found.begin(), found.end());
+  std::set<std::string> names;
+  for (const auto& f : found) {
+    names.insert(f.name);
+  }
   std::vector<std::string> out;
   for (auto& f : found) {
+    if (ends_with(f.name, ".zst") && names.count(f.name.substr(0, f.name.size() - 4)) > 0) {
+      continue;
+    }
     out.push_back(std::move(f.name));
   }
   return out;

@@ -328,6 +328,28 @@ TEST_CASE("followed file skips a rotated sibling that vanished before it was rea
   CHECK(texts(got) == line_texts(5, 2) + line_texts(100, 2));
 }
 
+TEST_CASE("followed file leaves out a compressed copy while its original is still there",
+          "[connectors][followed_file]") {
+  // zstd --rm x.log.2 writes x.log.2.zst, then removes x.log.2: in between, only
+  // x.log.2 counts (the copy may be cut off, and reading both would double it).
+  TempDir dir;
+  core::Log log("capture file", true);
+  std::string path = dir.file("x.log");
+  // Past zstd's 128 KiB block: the cut-off copy holds whole blocks a reader can decode.
+  write_whole_file(dir.file("x.log.2"), test::numbered_lines(1, 30000));
+  test::age_file(dir.file("x.log.2"), 300);
+  std::string partial = test::zstd_frame(test::numbered_lines(1, 30000));
+  write_whole_file(dir.file("x.log.2.zst"), partial.substr(0, partial.size() * 3 / 4));
+  write_whole_file(dir.file("x.log.1"), test::numbered_lines(50, 2));
+  test::age_file(dir.file("x.log.1"), 200);
+  write_whole_file(path, test::numbered_lines(100, 2));
+  test::age_file(path, 100);
+  FollowedFile followed(path, k_max_line, log);
+  followed.seek_oldest();
+  Reader reader(followed);
+  CHECK(texts(reader.take()) == line_texts(1, 30000) + line_texts(50, 2) + line_texts(100, 2));
+}
+
 TEST_CASE("followed file reads the path from its start when the checkpointed file is gone",
           "[connectors][followed_file]") {
   TempDir dir;
