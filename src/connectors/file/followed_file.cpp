@@ -116,19 +116,25 @@ FollowedFile::FollowedFile(std::string path, uint64_t max_line_size, const core:
 
 std::string FollowedFile::current_name() const { return m_cursor ? m_cursor->name() : m_path; }
 
+// Reads on from `cursor`, which is `start` content bytes into its file; `consumed`
+// counts the bytes read up to there, over every file of the path.
+void FollowedFile::use(std::unique_ptr<FileCursor> cursor, uint64_t consumed, uint64_t start) {
+  m_cursor = std::move(cursor);
+  m_cursor_is_path = m_cursor->name() == m_path;
+  m_consumed_base = consumed;
+  m_cursor_start = start;
+}
+
 // Opens the next file to read: a queued file, else the path (from its start). A
 // queued file the name no longer holds (rotated since) is looked for again.
 bool FollowedFile::open_next() {
   if (m_queue.empty()) {
     try {
-      m_cursor = std::make_unique<FileCursor>(m_path, m_max_line_size, true);
+      use(std::make_unique<FileCursor>(m_path, m_max_line_size, true), m_consumed, 0);
     } catch (const core::Error&) {
       m_cursor.reset(); // the path does not exist (yet): wait for it
       return false;
     }
-    m_cursor_is_path = true;
-    m_consumed_base = m_consumed;
-    m_cursor_start = 0;
     return true;
   }
   Queued next = std::move(m_queue.front());
@@ -147,10 +153,7 @@ bool FollowedFile::open_next() {
     cursor.reset();
   }
   if (cursor) {
-    m_cursor = std::move(cursor);
-    m_cursor_is_path = next.name == m_path;
-    m_consumed_base = m_consumed;
-    m_cursor_start = 0;
+    use(std::move(cursor), m_consumed, 0);
     return true;
   }
   if (!next.identity.fp.empty() && find_file(start)) {
@@ -206,11 +209,8 @@ bool FollowedFile::find_file(const FollowPos& pos) {
     if (!ok) {
       return false;
     }
-    m_cursor_is_path = found->name() == m_path;
-    m_cursor = std::move(found);
+    use(std::move(found), pos.consumed, pos.file.offset);
     m_queue = std::move(newer);
-    m_consumed_base = pos.consumed;
-    m_cursor_start = pos.file.offset;
     return true;
   }
 }

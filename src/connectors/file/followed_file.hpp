@@ -53,6 +53,7 @@ class FollowedFile {
     FileIdentity identity;
   };
 
+  void use(std::unique_ptr<FileCursor> cursor, uint64_t consumed, uint64_t start);
   bool open_next();
   bool truncated();
   bool replaced();
